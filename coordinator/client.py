@@ -1,0 +1,224 @@
+"""The asyncio client of the coordinator, used by the kernel, the CLI and tests.
+
+A DEALER socket carries requests and replies, and a SUB socket receives events for
+the flows whose ids start with the prefixes the client subscribed to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import zmq
+import zmq.asyncio
+
+from herolib import protocol
+from herolib.errors import CoordinatorError, CoordinatorUnreachable, ProtocolError
+from herolib.models import Job, JobOutcome, new_id
+
+logger = logging.getLogger(__name__)
+
+#: Seconds to wait for a reply before the coordinator counts as unreachable.
+DEFAULT_TIMEOUT = 5.0
+#: Seconds to keep reading events after a job's outcome arrived, for lines still in flight.
+EVENT_DRAIN = 1.0
+
+EventHandler = Callable[[dict[str, Any]], None]
+
+
+class CoordinatorClient:
+    """Talk to the coordinator at ``address`` (its ROUTER endpoint).
+
+    Parameters
+    ----------
+    address
+        The coordinator's request endpoint, for example ``tcp://127.0.0.1:7760``.
+    topics
+        Prefixes of flow ids whose events this client receives.
+    timeout
+        Seconds to wait for each reply.
+    """
+
+    def __init__(self, address: str, topics: tuple[str, ...] = ("",), timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.address = address
+        self.topics = topics
+        self.timeout = timeout
+        self.events_address = ""
+        self.nodes: list[dict[str, Any]] = []
+        self._context = zmq.asyncio.Context()
+        self._dealer: zmq.asyncio.Socket | None = None
+        self._sub: zmq.asyncio.Socket | None = None
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._outcomes: dict[str, asyncio.Future[JobOutcome]] = {}
+        self._handlers: dict[str, EventHandler] = {}
+        self._seen: dict[str, set[int]] = {}
+        self._readers: list[asyncio.Task[None]] = []
+        self._reply_reader: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        """Say hello to the coordinator and subscribe to its events."""
+        self._open_dealer()
+        hello = await self.request(protocol.HELLO)
+        self.events_address = hello["events"]
+        self.nodes = hello.get("nodes", [])
+        self._sub = self._context.socket(zmq.SUB)
+        self._sub.setsockopt(zmq.LINGER, 0)
+        self._sub.setsockopt(zmq.RCVHWM, 100_000)
+        for topic in self.topics:
+            self._sub.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        self._sub.connect(self.events_address)
+        self._readers.append(asyncio.ensure_future(self._read_events()))
+        logger.info("connected to coordinator %s (events %s)", self.address, self.events_address)
+
+    def _open_dealer(self) -> None:
+        if self._reply_reader is not None:
+            self._reply_reader.cancel()
+        if self._dealer is not None:
+            self._dealer.close(linger=0)
+        self._dealer = self._context.socket(zmq.DEALER)
+        self._dealer.setsockopt(zmq.LINGER, 0)
+        self._dealer.connect(self.address)
+        self._reply_reader = asyncio.ensure_future(self._read_replies(self._dealer))
+
+    async def close(self) -> None:
+        readers = [*self._readers, *([self._reply_reader] if self._reply_reader else [])]
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        self._readers.clear()
+        for socket in (self._dealer, self._sub):
+            if socket is not None:
+                socket.close(linger=0)
+        self._context.term()
+
+    async def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Send one request and return the reply's fields; raise on error or timeout."""
+        if self._dealer is None:
+            self._open_dealer()
+        assert self._dealer is not None
+        request_id = new_id("r-")
+        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = waiter
+        try:
+            await self._dealer.send(protocol.encode({"type": kind, "id": request_id, **fields}))
+            reply = await asyncio.wait_for(waiter, self.timeout)
+        except asyncio.TimeoutError:
+            # Drop the queued request so it cannot reach a coordinator that starts later.
+            self._open_dealer()
+            raise CoordinatorUnreachable(
+                f"the coordinator at {self.address} did not reply to {kind!r} within {self.timeout:g} s; "
+                f"check that it runs (hero coordinator) or unset HERO_COORDINATOR to use an embedded one"
+            ) from None
+        finally:
+            self._pending.pop(request_id, None)
+        if not reply.get("ok"):
+            raise CoordinatorError(f"the coordinator rejected {kind!r}: {reply.get('error')}")
+        return reply
+
+    async def submit(self, job: Job, on_event: EventHandler | None = None) -> asyncio.Future[JobOutcome]:
+        """Submit ``job`` and return a future of its outcome; ``on_event`` gets its events."""
+        outcome: asyncio.Future[JobOutcome] = asyncio.get_running_loop().create_future()
+        self._outcomes[job.id] = outcome
+        if on_event is not None:
+            self._handlers[job.id] = on_event
+            self._seen[job.id] = set()
+        try:
+            await self.request(protocol.SUBMIT, job=job.to_dict())
+        except BaseException:
+            self._outcomes.pop(job.id, None)
+            self._handlers.pop(job.id, None)
+            self._seen.pop(job.id, None)
+            raise
+        return outcome
+
+    async def run(self, job: Job, on_event: EventHandler | None = None) -> JobOutcome:
+        """Submit ``job``, wait for its outcome and for its remaining events."""
+        outcome = await self.submit(job, on_event)
+        try:
+            return await self.wait(job.id, outcome)
+        finally:
+            self._outcomes.pop(job.id, None)
+
+    async def wait(self, job_id: str, outcome: asyncio.Future[JobOutcome]) -> JobOutcome:
+        result = await asyncio.shield(outcome)
+        if job_id in self._handlers:
+            await self._drain(job_id, result)
+        self._handlers.pop(job_id, None)
+        self._seen.pop(job_id, None)
+        return result
+
+    async def cancel(self, job_id: str, reason: str = "cancelled") -> bool:
+        reply = await self.request(protocol.CANCEL, job=job_id, reason=reason)
+        return bool(reply.get("cancelled"))
+
+    async def status(self, job_id: str) -> dict[str, Any]:
+        reply = await self.request(protocol.STATUS, job=job_id)
+        return dict(reply["record"])
+
+    async def shutdown(self) -> None:
+        await self.request(protocol.SHUTDOWN)
+
+    async def _drain(self, job_id: str, outcome: JobOutcome) -> None:
+        """Wait for the final state event, then hand over output lines no event carried."""
+        seen = self._seen[job_id]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + EVENT_DRAIN
+        while len(seen) < len(outcome.output) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        for seq in range(len(outcome.output)):
+            if seq not in seen:
+                logger.debug("output line %d of job %s came with the outcome only", seq, job_id)
+                self._deliver({"type": protocol.OUTPUT, "job": job_id, "seq": seq, "stream": "stdout",
+                               "text": outcome.output[seq]})
+
+    async def _read_replies(self, dealer: zmq.asyncio.Socket) -> None:
+        while True:
+            frame = await dealer.recv()
+            try:
+                message = protocol.decode(frame)
+            except ProtocolError as exc:
+                logger.warning("dropped a malformed message from the coordinator: %s", exc)
+                continue
+            if message["type"] == protocol.REPLY:
+                waiter = self._pending.get(message.get("id", ""))
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(message)
+                elif message.get("id") == "":
+                    logger.warning("the coordinator rejected a message: %s", message.get("error"))
+            elif message["type"] == protocol.JOB_DONE:
+                outcome = JobOutcome.from_dict(message["outcome"])
+                future = self._outcomes.get(outcome.job)
+                if future is not None and not future.done():
+                    future.set_result(outcome)
+
+    async def _read_events(self) -> None:
+        assert self._sub is not None
+        while True:
+            frames = await self._sub.recv_multipart()
+            if len(frames) != 2:
+                logger.warning("dropped an event with %d frames; expected topic and JSON", len(frames))
+                continue
+            try:
+                event = protocol.decode(frames[1])
+            except ProtocolError as exc:
+                logger.warning("dropped a malformed event: %s", exc)
+                continue
+            self._deliver(event)
+
+    def _deliver(self, event: dict[str, Any]) -> None:
+        """Pass ``event`` to its job's handler, once per output line."""
+        job_id = event.get("job", "")
+        handler = self._handlers.get(job_id)
+        if handler is None:
+            return
+        if event["type"] == protocol.OUTPUT:
+            seen = self._seen[job_id]
+            if event.get("seq") in seen:
+                return
+            seen.add(event.get("seq"))
+        try:
+            handler(event)
+        except Exception:
+            logger.exception("event handler failed for job %s", job_id)

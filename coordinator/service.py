@@ -1,0 +1,272 @@
+"""The coordinator service: a ZeroMQ ROUTER for requests, a PUB socket for events.
+
+Each job becomes one Dask task whose key is the job id (never ``pure=True``, which
+would merge two runs of the same cell). Output and state events travel from the node
+as Dask worker events and are republished here on PUB with the job's flow id as topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import zmq
+import zmq.asyncio
+from distributed import Client, Future
+
+from coordinator.placement import Placement
+from coordinator.store import JobStore
+from herolib import protocol
+from herolib.errors import InvalidJobError, ProtocolError
+from herolib.models import Job, JobOutcome, ScriptError, now
+from herolib.states import JobState
+from nodes.task import EVENT_TOPIC, cancel_job, describe_node, run_job
+
+logger = logging.getLogger(__name__)
+
+#: How long to wait for output events still in flight when a job's outcome arrives.
+OUTPUT_GRACE = 0.5
+
+
+class Coordinator:
+    """Receive jobs on ``request_address``, run them on Dask, publish on ``events_address``.
+
+    Parameters
+    ----------
+    client
+        An asynchronous Dask client whose workers are Hero nodes.
+    store
+        The job store; started already.
+    request_address, events_address
+        ZeroMQ endpoints to bind. A port of ``0`` picks a free port; the bound
+        endpoints are in :attr:`request_endpoint` and :attr:`events_endpoint`.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        store: JobStore,
+        request_address: str = "tcp://127.0.0.1:0",
+        events_address: str = "tcp://127.0.0.1:0",
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.placement = Placement(client)
+        self._request_address = request_address
+        self._events_address = events_address
+        self._context = zmq.asyncio.Context()
+        self._router = self._context.socket(zmq.ROUTER)
+        self._pub = self._context.socket(zmq.PUB)
+        self.request_endpoint = ""
+        self.events_endpoint = ""
+        self._futures: dict[str, Future] = {}
+        self._published: dict[str, set[int]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        self._router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        self._router.setsockopt(zmq.LINGER, 0)
+        self._pub.setsockopt(zmq.LINGER, 0)
+        self._pub.setsockopt(zmq.SNDHWM, 100_000)
+        self.request_endpoint = _bind(self._router, self._request_address)
+        self.events_endpoint = _bind(self._pub, self._events_address)
+        self.client.subscribe_topic(EVENT_TOPIC, self._on_node_event)
+        self._spawn(self._serve())
+        logger.info("coordinator listening: requests %s, events %s", self.request_endpoint, self.events_endpoint)
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def request_stop(self) -> None:
+        self._stopped.set()
+
+    async def close(self) -> None:
+        """Cancel running jobs, close the sockets; the caller closes Dask and the store."""
+        self._stopped.set()
+        for job_id in list(self._futures):
+            await self._cancel(job_id, "coordinator is shutting down")
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.client.unsubscribe_topic(EVENT_TOPIC)
+        self._router.close()
+        self._pub.close()
+        self._context.term()
+        logger.info("coordinator stopped")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self) -> None:
+        while not self._stopped.is_set():
+            identity, frame = await self._receive()
+            if identity is None:
+                continue
+            try:
+                request = protocol.decode_request(frame)
+            except ProtocolError as exc:
+                logger.warning("rejected a malformed request: %s", exc)
+                await self._send(identity, protocol.error_reply("", str(exc)))
+                continue
+            self._spawn(self._handle(identity, request))
+
+    async def _receive(self) -> tuple[bytes | None, bytes]:
+        frames = await self._router.recv_multipart()
+        if len(frames) != 2:
+            logger.warning("dropped a request with %d frames; expected identity and one JSON frame", len(frames))
+            return None, b""
+        return frames[0], frames[1]
+
+    async def _handle(self, identity: bytes, request: dict[str, Any]) -> None:
+        kind, request_id = request["type"], request["id"]
+        logger.debug("request %s %s", kind, request_id)
+        try:
+            fields = await self._dispatch(identity, kind, request)
+        except (InvalidJobError, ProtocolError, LookupError) as exc:
+            await self._send(identity, protocol.error_reply(request_id, str(exc)))
+            return
+        except Exception as exc:
+            logger.exception("request %s %s failed", kind, request_id)
+            await self._send(identity, protocol.error_reply(request_id, f"{kind} failed: {exc!r}"))
+            return
+        await self._send(identity, protocol.reply(request_id, **fields))
+        if kind == protocol.SHUTDOWN:
+            self._stopped.set()
+
+    async def _dispatch(self, identity: bytes, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        if kind == protocol.HELLO:
+            return {"events": self.events_endpoint, "nodes": await self.nodes()}
+        if kind == protocol.SUBMIT:
+            job = Job.from_dict(request.get("job"))
+            await self.submit(job, identity)
+            return {"job": job.id}
+        if kind == protocol.CANCEL:
+            job_id = _require_str(request, "job")
+            reason = request.get("reason") or "cancelled"
+            return {"cancelled": await self._cancel(job_id, str(reason))}
+        if kind == protocol.STATUS:
+            job_id = _require_str(request, "job")
+            record = self.store.get(job_id)
+            if record is None:
+                raise LookupError(f"no job with id {job_id!r}")
+            return {"record": record}
+        return {}
+
+    async def nodes(self) -> list[dict[str, Any]]:
+        """Describe every Hero node of the cluster."""
+        found = await self.client.run(describe_node)
+        return [info for info in found.values() if info is not None]
+
+    async def submit(self, job: Job, requester: bytes | None = None) -> None:
+        """Validate, record and start ``job``; ``requester`` gets a ``job_done`` message."""
+        if job.id in self._futures or self.store.get(job.id) is not None:
+            raise InvalidJobError(f"a job with id {job.id!r} exists already; give each job a new id")
+        placement = await self.placement.place(job)
+        self.store.submitted(job, now())
+        future = self.client.submit(
+            run_job,
+            job.to_dict(),
+            key=job.id,
+            pure=False,
+            resources={job.runner: 1},
+            workers=placement,
+            allow_other_workers=True,
+        )
+        self._futures[job.id] = future
+        self._published[job.id] = set()
+        self._spawn(self._watch(job, future, requester))
+        logger.debug("job %s submitted for context %s", job.id, job.context)
+
+    async def _watch(self, job: Job, future: Future, requester: bytes | None) -> None:
+        try:
+            outcome = JobOutcome.from_dict(await future)
+        except Exception as exc:
+            outcome = self._outcome_of_failed_task(job, future, exc)
+        finally:
+            self._futures.pop(job.id, None)
+        received = now()
+
+        await self._flush_output(job, outcome)
+        self.store.finished(outcome, received)
+        self._publish(job.flow, {"type": protocol.STATE, "job": job.id, "flow": job.flow,
+                                 "state": outcome.state.value, "node": outcome.node, "time": received})
+        self._published.pop(job.id, None)
+        if requester is not None:
+            await self._send(requester, {"type": protocol.JOB_DONE, "outcome": outcome.to_dict()})
+
+    def _outcome_of_failed_task(self, job: Job, future: Future, exc: BaseException) -> JobOutcome:
+        if future.status == "cancelled":
+            return JobOutcome(job=job.id, state=JobState.CANCELLED,
+                              error=ScriptError("ErrorCancelled", "job was cancelled before it started"))
+        logger.exception("task of job %s failed on Dask", job.id, exc_info=exc)
+        return JobOutcome(job=job.id, state=JobState.ERROR,
+                          error=ScriptError("ErrorNode", f"the node running the job failed: {exc!r}"))
+
+    async def _flush_output(self, job: Job, outcome: JobOutcome) -> None:
+        """Publish output lines whose events did not arrive, after a short grace period."""
+        expected = set(range(len(outcome.output)))
+        seen = self._published.get(job.id, set())
+        deadline = asyncio.get_running_loop().time() + OUTPUT_GRACE
+        while not expected <= seen and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        for seq in sorted(expected - seen):
+            logger.debug("republishing output line %d of job %s from its outcome", seq, job.id)
+            self._publish(job.flow, {"type": protocol.OUTPUT, "job": job.id, "flow": job.flow, "seq": seq,
+                                     "stream": "stdout", "text": outcome.output[seq]})
+            seen.add(seq)
+
+    def _on_node_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        _, message = event
+        job_id = message.get("job")
+        flow = message.get("flow")
+        if not isinstance(job_id, str) or not isinstance(flow, str):
+            logger.warning("dropped a node event without job and flow ids: %r", message)
+            return
+        if message.get("type") == protocol.OUTPUT:
+            seen = self._published.get(job_id)
+            if seen is None or message["seq"] in seen:
+                return
+            seen.add(message["seq"])
+        elif message.get("type") == protocol.STATE:
+            self.store.state(job_id, message["state"], message.get("node", ""), message.get("time"))
+        self._publish(flow, message)
+
+    def _publish(self, topic: str, event: dict[str, Any]) -> None:
+        self._pub.send_multipart([topic.encode(), protocol.encode(event)])
+
+    async def _send(self, identity: bytes, message: dict[str, Any]) -> None:
+        try:
+            await self._router.send_multipart([identity, protocol.encode(message)])
+        except zmq.ZMQError as exc:
+            # With ROUTER_MANDATORY an unknown peer raises instead of vanishing silently.
+            logger.warning("could not send %s to peer %r: %s", message.get("type"), identity, exc)
+
+    async def _cancel(self, job_id: str, reason: str) -> bool:
+        future = self._futures.get(job_id)
+        if future is None:
+            return False
+        logger.info("cancelling job %s: %s", job_id, reason)
+        stopped = await self.client.run(cancel_job, job_id, reason)
+        if not any(stopped.values()):
+            # Not running on any node yet: drop the task before it starts.
+            await future.cancel()
+        return True
+
+
+def _bind(socket: zmq.asyncio.Socket, address: str) -> str:
+    if address.endswith(":0"):
+        port = socket.bind_to_random_port(address[: -len(":0")])
+        return f"{address[: -len(':0')]}:{port}"
+    socket.bind(address)
+    return address
+
+
+def _require_str(request: dict[str, Any], field: str) -> str:
+    value = request.get(field)
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(f"{request['type']} request needs a string field {field!r}, got {value!r}")
+    return value

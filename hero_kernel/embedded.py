@@ -1,0 +1,110 @@
+"""The embedded coordinator: a ``hero coordinator --embedded`` process owned by one kernel.
+
+It runs in its own process session, so the SIGINT that Jupyter sends to the kernel's
+process group on interrupt does not reach it or its Dask workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import psutil
+
+logger = logging.getLogger(__name__)
+
+#: Seconds to wait for the coordinator and its LocalCluster to come up.
+START_TIMEOUT = 120.0
+#: Seconds to wait for a clean stop before killing what is left.
+STOP_TIMEOUT = 30.0
+
+
+class EmbeddedCoordinatorError(RuntimeError):
+    """The embedded coordinator did not start."""
+
+
+class EmbeddedCoordinator:
+    """Start, find and stop the coordinator process of one kernel.
+
+    Parameters
+    ----------
+    workers
+        Worker processes (Hero nodes) of its LocalCluster.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self.process: subprocess.Popen[str] | None = None
+        self.endpoints: dict[str, Any] | None = None
+        self._ready: asyncio.Future[dict[str, Any]] | None = None
+
+    def start(self) -> None:
+        """Start the process without waiting for it to be ready."""
+        if self.process is not None:
+            return
+        command = [
+            sys.executable, "-m", "coordinator", "coordinator", "--embedded",
+            "--request-address", "tcp://127.0.0.1:0", "--events-address", "tcp://127.0.0.1:0",
+            "--workers", str(self.workers), "--parent-pid", str(os.getpid()),
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        logger.info("started embedded coordinator, pid %d", self.process.pid)
+
+    async def ready(self) -> dict[str, Any]:
+        """Wait until the process prints its endpoints, and return them."""
+        if self.endpoints is not None:
+            return self.endpoints
+        self.start()
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self._read_endpoints())
+        return await asyncio.shield(self._ready)
+
+    async def _read_endpoints(self) -> dict[str, Any]:
+        assert self.process is not None and self.process.stdout is not None
+        loop = asyncio.get_running_loop()
+        try:
+            line = await asyncio.wait_for(loop.run_in_executor(None, self.process.stdout.readline), START_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise EmbeddedCoordinatorError(
+                f"the embedded coordinator (pid {self.process.pid}) did not start within {START_TIMEOUT:g} s; "
+                f"see the kernel's log for its errors"
+            ) from None
+        if not line:
+            code = self.process.wait()
+            self._ready = None
+            self.process = None
+            raise EmbeddedCoordinatorError(
+                f"the embedded coordinator exited with status {code} before it was ready; "
+                f"see the kernel's log for its errors"
+            )
+        self.endpoints = json.loads(line)
+        logger.info("embedded coordinator ready at %s", self.endpoints["request"])
+        return self.endpoints
+
+    def stop(self) -> None:
+        """Stop the process and everything it started; kill what does not stop in time."""
+        process, self.process = self.process, None
+        self.endpoints = None
+        if process is None:
+            return
+        try:
+            tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                logger.warning("embedded coordinator pid %d did not stop in %g s; killing it", process.pid, STOP_TIMEOUT)
+        _, alive = psutil.wait_procs(tree, timeout=5)
+        for leftover in alive:
+            logger.warning("killing process %d left by the embedded coordinator", leftover.pid)
+            leftover.kill()
+        logger.info("embedded coordinator stopped")

@@ -1,0 +1,271 @@
+"""The Hero kernel: an IPython kernel whose cells are Rhai jobs unless marked otherwise.
+
+Rhai cells go to the coordinator as jobs and their output streams back from the node
+that runs them; ``%%python`` cells run in this process's IPython, which keeps widgets,
+``display()`` and comms working both ways.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import hashlib
+import os
+import signal
+import threading
+from typing import Any
+
+from ipykernel.ipkernel import IPythonKernel
+
+from coordinator.client import CoordinatorClient
+from hero_kernel import __version__
+from hero_kernel.cells import PYTHON, RHAI, Cell, split_cell
+from hero_kernel.embedded import EmbeddedCoordinator
+from hero_kernel.render import error_content, result_data
+from herolib import protocol
+from herolib.errors import HeroError
+from herolib.models import Job, JobOutcome, ScriptError, new_id
+from herolib.states import JobState
+from nodes.rhai import parse_status
+
+#: Environment variable with the request endpoint of a running coordinator.
+COORDINATOR_ENV = "HERO_COORDINATOR"
+#: Environment variable that names the kernel's context (its HeroDB database and Rhai session).
+CONTEXT_ENV = "HERO_CONTEXT"
+#: Set by Jupyter Server to the notebook's path.
+SESSION_NAME_ENV = "JPY_SESSION_NAME"
+#: Environment variable with the default job timeout of a cell, in seconds.
+TIMEOUT_ENV = "HERO_JOB_TIMEOUT"
+INTERRUPT_REASON = "interrupted from the kernel (Kernel > Interrupt)"
+
+RHAI_KEYWORDS = (
+    "let", "const", "if", "else", "switch", "do", "while", "loop", "until", "for", "in", "break",
+    "continue", "return", "throw", "try", "catch", "fn", "private", "import", "export", "as",
+    "true", "false", "this", "global", "print", "debug", "type_of", "is_def_var", "is_def_fn", "Fn",
+    "call", "curry", "db_set", "db_get", "db_delete", "db_exists", "db_keys",
+)
+
+
+class HeroKernel(IPythonKernel):
+    """Jupyter kernel for Rhai cells run as Hero jobs, with IPython underneath."""
+
+    implementation = "hero"
+    implementation_version = __version__
+    language_info = {
+        "name": "rhai",
+        "version": "1",
+        "mimetype": "text/x-rhai",
+        "file_extension": ".rhai",
+        "codemirror_mode": "rust",
+        "pygments_lexer": "rust",
+    }
+    banner = "Hero Notebook: Rhai cells run as jobs on Hero nodes; start a cell with %%python for Python."
+    help_links = [{"text": "Rhai book", "url": "https://rhai.rs/book/"}]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.context = session_context()
+        self.job_timeout = _timeout_from_env()
+        self._client: CoordinatorClient | None = None
+        self._embedded: EmbeddedCoordinator | None = None
+        self._cells = 0
+        if not os.environ.get(COORDINATOR_ENV):
+            self._embedded = EmbeddedCoordinator()
+            self._embedded.start()
+            atexit.register(self._embedded.stop)
+
+    async def do_execute(
+        self,
+        code: str,
+        silent: bool,
+        store_history: bool = True,
+        user_expressions: dict[str, Any] | None = None,
+        allow_stdin: bool = False,
+        *,
+        cell_meta: dict[str, Any] | None = None,
+        cell_id: str | None = None,
+    ) -> dict[str, Any]:
+        cell = split_cell(code)
+        if cell.language == PYTHON:
+            return await super().do_execute(
+                cell.code, silent, store_history, user_expressions, allow_stdin, cell_meta=cell_meta, cell_id=cell_id
+            )
+
+        count = self.shell.execution_count
+        if store_history:
+            self.shell.history_manager.store_inputs(count, code)
+            self.shell.execution_count += 1
+        if cell.language != RHAI:
+            error = ScriptError("ErrorUnsupportedLanguage",
+                                f"{cell.language} cells cannot run yet; write the cell in Rhai or start it with %%python")
+            return self._send_error(error, cell, count, silent)
+        if not cell.code.strip():
+            return {"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}}
+
+        try:
+            outcome = await self._run_rhai(cell, silent, self.get_parent("shell"))
+        except HeroError as exc:
+            return self._send_error(ScriptError(type(exc).__name__, str(exc)), cell, count, silent)
+        except Exception as exc:
+            self.log.exception("Rhai cell %d failed in the kernel", count)
+            return self._send_error(ScriptError(type(exc).__name__, str(exc)), cell, count, silent)
+
+        if outcome.state is not JobState.FINISHED:
+            error = outcome.error or ScriptError("ErrorJob", f"job ended in state {outcome.state.value}")
+            return self._send_error(error, cell, count, silent)
+        data = result_data(outcome)
+        if data is not None and not silent:
+            self.send_response(
+                self.iopub_socket, "execute_result", {"execution_count": count, "data": data, "metadata": {}}
+            )
+        return {"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}}
+
+    async def _run_rhai(self, cell: Cell, silent: bool, parent: dict[str, Any]) -> JobOutcome:
+        client = await self._coordinator()
+        self._cells += 1
+        flow = f"{self.context}.{self._cells}"
+        job = Job(id=new_id(f"{flow}."), flow=flow, context=self.context, script=cell.code,
+                  runner="osis", timeout=self.job_timeout, name=f"cell {self._cells}")
+
+        def on_event(event: dict[str, Any]) -> None:
+            if event["type"] == protocol.OUTPUT and not silent:
+                name = "stderr" if event.get("stream") == "debug" else "stdout"
+                # Events arrive on a task started by an earlier cell, so the parent is given
+                # explicitly: the task's own context would name that earlier cell.
+                content = {"name": name, "text": event["text"] + "\n"}
+                self.session.send(self.iopub_socket, "stream", content, parent, ident=self._topic("stream"))
+
+        outcome = await client.submit(job, on_event)
+        with self._cancel_on_interrupt(client, job):
+            return await client.wait(job.id, outcome)
+
+    def _cancel_on_interrupt(self, client: CoordinatorClient, job: Job) -> _InterruptGuard:
+        return _InterruptGuard(self, client, job)
+
+    async def _coordinator(self) -> CoordinatorClient:
+        if self._client is not None:
+            return self._client
+        address = os.environ.get(COORDINATOR_ENV)
+        if self._embedded is not None:
+            endpoints = await self._embedded.ready()
+            address = endpoints["request"]
+        assert address is not None
+        client = CoordinatorClient(address, topics=(f"{self.context}.",))
+        try:
+            await client.connect()
+        except BaseException:
+            await client.close()
+            raise
+        self._client = client
+        self.log.info("Hero kernel %s uses coordinator %s", self.context, address)
+        return client
+
+    def _send_error(self, error: ScriptError, cell: Cell, count: int, silent: bool) -> dict[str, Any]:
+        content = error_content(error, cell.code, cell.first_line)
+        if not silent:
+            self.send_response(self.iopub_socket, "error", content)
+        return {"status": "error", "execution_count": count, **content}
+
+    async def do_is_complete(self, code: str) -> dict[str, Any]:
+        cell = split_cell(code)
+        if cell.language == PYTHON:
+            return super().do_is_complete(cell.code) if cell.code.strip() else {"status": "incomplete", "indent": ""}
+        if cell.language != RHAI:
+            return {"status": "unknown"}
+        status = parse_status(cell.code)
+        return {"status": status, "indent": ""} if status == "incomplete" else {"status": status}
+
+    async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
+        cell = split_cell(code)
+        if cell.language == PYTHON:
+            offset = len(code) - len(cell.code)
+            reply = await _maybe_await(super().do_complete(cell.code, cursor_pos - offset))
+            reply["cursor_start"] += offset
+            reply["cursor_end"] += offset
+            return reply
+        start = cursor_pos
+        while start > 0 and (code[start - 1].isalnum() or code[start - 1] == "_"):
+            start -= 1
+        prefix = code[start:cursor_pos]
+        matches = [word for word in RHAI_KEYWORDS if prefix and word.startswith(prefix)]
+        return {"status": "ok", "matches": matches, "cursor_start": start, "cursor_end": cursor_pos, "metadata": {}}
+
+    async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()) -> dict[str, Any]:
+        cell = split_cell(code)
+        if cell.language == PYTHON:
+            offset = len(code) - len(cell.code)
+            return await _maybe_await(super().do_inspect(cell.code, cursor_pos - offset, detail_level, omit_sections))
+        return {"status": "ok", "found": False, "data": {}, "metadata": {}}
+
+    def do_shutdown(self, restart: bool) -> dict[str, Any]:
+        if self._embedded is not None:
+            self._embedded.stop()
+        return super().do_shutdown(restart)
+
+
+class _InterruptGuard:
+    """While a Rhai job runs, turn SIGINT into a cancel request for that job.
+
+    The kernel's default handler would raise KeyboardInterrupt inside the event loop;
+    here the signal only schedules the cancel, and the job then ends as cancelled.
+    """
+
+    def __init__(self, kernel: HeroKernel, client: CoordinatorClient, job: Job) -> None:
+        self.kernel = kernel
+        self.client = client
+        self.job = job
+        self._saved: Any = None
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def __enter__(self) -> _InterruptGuard:
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            self._saved = signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(self._interrupt))
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._saved is not None:
+            signal.signal(signal.SIGINT, self._saved)
+
+    def _interrupt(self) -> None:
+        self.kernel.log.info("interrupt: cancelling job %s", self.job.id)
+        task = asyncio.ensure_future(self._cancel())
+        self._tasks.append(task)
+
+    async def _cancel(self) -> None:
+        try:
+            await self.client.cancel(self.job.id, INTERRUPT_REASON)
+        except HeroError:
+            self.kernel.log.exception("could not cancel job %s", self.job.id)
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value
+
+
+def session_context() -> str:
+    """Return the kernel's context name.
+
+    ``HERO_CONTEXT`` wins; else a name derived from the notebook's path, so a notebook
+    finds its HeroDB data again after a kernel restart; else a new random name.
+    """
+    configured = os.environ.get(CONTEXT_ENV)
+    if configured:
+        return configured
+    notebook = os.environ.get(SESSION_NAME_ENV)
+    if notebook:
+        return "nb-" + hashlib.sha256(notebook.encode()).hexdigest()[:16]
+    return new_id("nb-")
+
+
+def _timeout_from_env() -> float | None:
+    text = os.environ.get(TIMEOUT_ENV)
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{TIMEOUT_ENV} must be a number of seconds, got {text!r}") from None
+    if value <= 0:
+        raise ValueError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {text!r}")
+    return value

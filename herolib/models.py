@@ -1,0 +1,149 @@
+"""Jobs and their outcomes, as they travel between kernel, coordinator and node.
+
+Both are plain dataclasses that turn into JSON-safe dicts, because they cross ZeroMQ as
+JSON and Dask as pickles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from typing import Any
+
+from herolib.errors import InvalidJobError
+from herolib.states import JobState
+
+#: Script types a node can serve, after Hero Code's runners.
+RUNNER_TYPES = ("osis", "system", "python", "v")
+
+
+def new_id(prefix: str = "") -> str:
+    """Return a fresh id: ``prefix`` followed by 16 hex digits of a random UUID."""
+    return f"{prefix}{uuid.uuid4().hex[:16]}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One script to run on a node.
+
+    Attributes
+    ----------
+    id
+        Unique job id; it is also the Dask key of the job's task.
+    flow
+        Id of the flow the job belongs to. Events about the job are published with
+        this id as their ZeroMQ topic.
+    context
+        The notebook session that sent the job. A node maps it to one HeroDB database
+        and keeps one Rhai session per context.
+    runner
+        Script type, which picks the runner on the node (``osis`` runs Rhai).
+    script
+        Source text of the script.
+    timeout
+        Seconds the script may run before the node stops it; ``None`` takes the
+        node's default.
+    name
+        Human-readable job name within its flow.
+    """
+
+    id: str
+    flow: str
+    context: str
+    script: str
+    runner: str = "osis"
+    timeout: float | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for field in ("id", "flow", "context"):
+            value = getattr(self, field)
+            if not isinstance(value, str) or not value:
+                raise InvalidJobError(f"job field {field!r} must be a non-empty string, got {value!r}")
+        if not isinstance(self.script, str):
+            raise InvalidJobError(f"job field 'script' must be a string, got {type(self.script).__name__}")
+        if self.runner not in RUNNER_TYPES:
+            raise InvalidJobError(
+                f"job {self.id}: unknown runner {self.runner!r}; expected one of {', '.join(RUNNER_TYPES)}"
+            )
+        if self.timeout is not None:
+            if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) or self.timeout <= 0:
+                raise InvalidJobError(
+                    f"job {self.id}: timeout must be a positive number of seconds or null, got {self.timeout!r}"
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Job:
+        """Build a job from its dict form, rejecting unknown or missing fields."""
+        if not isinstance(data, dict):
+            raise InvalidJobError(f"a job must be a JSON object, got {type(data).__name__}")
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidJobError(f"unknown job field(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
+        missing = sorted(name for name in ("id", "flow", "context", "script") if name not in data)
+        if missing:
+            raise InvalidJobError(f"missing job field(s) {', '.join(map(repr, missing))}")
+        return cls(**data)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScriptError:
+    """A failure of the script itself, with the position the engine reported."""
+
+    kind: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line}, column {self.column})" if self.line is not None else ""
+        return f"{self.kind}: {self.message}{where}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScriptError:
+        return cls(**data)
+
+
+@dataclasses.dataclass
+class JobOutcome:
+    """What a node reports for a job that reached a final state.
+
+    ``value`` is the script's result converted to JSON-safe Python, ``text`` how the
+    engine displays it and ``type_name`` its engine type. ``output`` holds every
+    ``print`` line in order, so a listener that missed an output event can fill the gap.
+    Times are Unix seconds.
+    """
+
+    job: str
+    state: JobState
+    value: Any = None
+    text: str = ""
+    type_name: str = ""
+    error: ScriptError | None = None
+    output: list[str] = dataclasses.field(default_factory=list)
+    node: str = ""
+    started: float | None = None
+    finished: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["state"] = self.state.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobOutcome:
+        fields = dict(data)
+        fields["state"] = JobState(fields["state"])
+        if fields.get("error") is not None:
+            fields["error"] = ScriptError.from_dict(fields["error"])
+        return cls(**fields)
+
+
+def now() -> float:
+    """Return the current Unix time in seconds."""
+    return time.time()

@@ -1,0 +1,105 @@
+"""The Dask worker plugin that makes a worker a Hero node."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from distributed import Worker, WorkerPlugin
+
+from nodes.directory import NodeDirectory, hero_home
+from nodes.herodb import HeroDB
+from nodes.runners.osis import OsisRunner
+from nodes.supervisor import DEFAULT_TIMEOUT, Runner, Supervisor
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "hero-node"
+#: Runner types this version can start on a node.
+AVAILABLE_RUNNERS = ("osis",)
+
+
+def node_name(worker: Worker) -> str:
+    """Return the node's name: the worker's name, or ``node-N`` for a LocalCluster's number."""
+    name = str(worker.name)
+    return f"node-{name}" if name.isdigit() else name
+
+
+class HeroNodePlugin(WorkerPlugin):
+    """Start a node's HeroDB and supervisor on worker setup; stop both on teardown.
+
+    Parameters
+    ----------
+    base_dir
+        Folder that holds one sub-folder per node; defaults to ``hero_home()/nodes``.
+    runners
+        Runner types this node serves.
+    default_timeout
+        Seconds a job may run when it sets no timeout.
+    """
+
+    name = PLUGIN_NAME
+    idempotent = True
+
+    def __init__(
+        self,
+        base_dir: str | None = None,
+        runners: tuple[str, ...] = AVAILABLE_RUNNERS,
+        default_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        unknown = sorted(set(runners) - set(AVAILABLE_RUNNERS))
+        if unknown:
+            raise ValueError(
+                f"unknown runner type(s) {', '.join(map(repr, unknown))}; available: {', '.join(AVAILABLE_RUNNERS)}"
+            )
+        self.base_dir = base_dir
+        self.runner_types = tuple(runners)
+        self.default_timeout = default_timeout
+        self.node_name = ""
+        self.directory: NodeDirectory | None = None
+        self.herodb: HeroDB | None = None
+        self.supervisor: Supervisor | None = None
+
+    def setup(self, worker: Worker) -> None:
+        if self.supervisor is not None:
+            return
+        self.node_name = node_name(worker)
+        base = Path(self.base_dir) if self.base_dir else hero_home() / "nodes"
+        self.directory = NodeDirectory(base, self.node_name)
+        path = self.directory.claim()
+        self.herodb = HeroDB(path)
+        self.herodb.start()
+        runners: dict[str, Runner] = {"osis": OsisRunner(self.node_name, self.herodb)}
+        self.supervisor = Supervisor(
+            self.node_name,
+            {kind: runners[kind] for kind in self.runner_types},
+            self.default_timeout,
+        )
+        logger.info(
+            "Hero node %s up at %s with runners %s", self.node_name, path, ", ".join(self.runner_types)
+        )
+
+    def teardown(self, worker: Worker) -> None:
+        if self.supervisor is not None:
+            self.supervisor.close()
+            self.supervisor = None
+        if self.herodb is not None:
+            self.herodb.stop()
+            self.herodb = None
+        if self.directory is not None:
+            self.directory.release()
+            self.directory = None
+        logger.info("Hero node %s down", self.node_name)
+
+    def describe(self) -> dict[str, Any]:
+        """Return what the coordinator shows about this node."""
+        supervisor = self.supervisor
+        return {
+            "name": self.node_name,
+            "runners": list(self.runner_types),
+            "running": supervisor.running_jobs() if supervisor else [],
+            "jobs_done": supervisor.jobs_done if supervisor else 0,
+            "herodb_keys": self.herodb.size() if self.herodb else 0,
+            "directory": str(self.directory.path) if self.directory and self.directory.path else "",
+        }

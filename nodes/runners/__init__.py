@@ -1,0 +1,1 @@
+"""Runners: one per script type a node serves."""

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Install what is missing, then run the whole test suite: Rust checks, pytest and nbval.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+# -P keeps the source folder off sys.path, so the tests import the installed package
+# with its compiled Rhai binding.
+exec .venv/bin/python -P -m pytest "$@"

@@ -1,0 +1,115 @@
+"""Fixtures that start real parts: a coordinator process with a LocalCluster of Hero nodes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psutil
+import pytest
+
+# Every node, coordinator and kernel started by the tests keeps its files here.
+_HOME = tempfile.mkdtemp(prefix="hero-tests-")
+os.environ["HERO_HOME"] = _HOME
+
+
+def _redis_servers_under(folder: str) -> list[psutil.Process]:
+    """Return the redis-server processes whose command line mentions ``folder``."""
+    found = []
+    for process in psutil.process_iter(["name", "cmdline", "cwd"]):
+        try:
+            text = " ".join(process.info["cmdline"] or []) + " " + (process.info["cwd"] or "")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if "redis-server" in (process.info["name"] or "") and folder in text:
+            found.append(process)
+    return found
+
+
+class CoordinatorProcess:
+    """A ``hero coordinator --embedded`` process for tests."""
+
+    def __init__(self, workers: int = 2, extra: tuple[str, ...] = ()) -> None:
+        self.home = tempfile.mkdtemp(prefix="home-", dir=_HOME)
+        command = [
+            sys.executable, "-m", "coordinator", "coordinator", "--embedded",
+            "--request-address", "tcp://127.0.0.1:0", "--events-address", "tcp://127.0.0.1:0",
+            "--workers", str(workers), *extra,
+        ]
+        environment = {**os.environ, "HERO_HOME": self.home}
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, text=True, start_new_session=True, env=environment
+        )
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"coordinator exited with status {self.process.wait()} before it was ready")
+        self.endpoints = json.loads(line)
+        self.address: str = self.endpoints["request"]
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(60)
+        finally:
+            self.process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def hero_home() -> str:
+    return _HOME
+
+
+@pytest.fixture
+def start_coordinator():
+    """Return a function that starts a coordinator process, stopped after the test."""
+    started: list[CoordinatorProcess] = []
+
+    def start(**options) -> CoordinatorProcess:
+        coordinator = CoordinatorProcess(**options)
+        started.append(coordinator)
+        return coordinator
+
+    yield start
+    for coordinator in started:
+        if coordinator.process.poll() is None:
+            coordinator.stop()
+
+
+@pytest.fixture(scope="session")
+def coordinator_process():
+    coordinator = CoordinatorProcess()
+    yield coordinator
+    coordinator.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_servers_under():
+    return _redis_servers_under
+
+
+def _execute(client, code: str, timeout: float = 120) -> tuple[dict, list[dict]]:
+    """Run ``code`` on a kernel; return the reply content and the cell's iopub messages."""
+    msg_id = client.execute(code)
+    reply = client.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = client.get_shell_msg(timeout=timeout)
+    outputs = []
+    while True:
+        message = client.get_iopub_msg(timeout=timeout)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+            break
+        if message["msg_type"] in ("stream", "execute_result", "display_data", "error"):
+            outputs.append(message)
+    return reply["content"], outputs
+
+
+@pytest.fixture(scope="session")
+def execute():
+    return _execute

@@ -1,0 +1,130 @@
+"""The hero kernel through jupyter_client, with its embedded coordinator and nodes."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import psutil
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    manager, client = start_new_kernel(kernel_name="hero", startup_timeout=120)
+    yield manager, client
+    client.stop_channels()
+    manager.shutdown_kernel(now=False)
+
+
+@pytest.fixture
+def run(kernel, execute):
+    return lambda code: execute(kernel[1], code)
+
+
+def test_print_streams_and_value_is_result(kernel, run):
+    reply, outputs = run('print("hello"); print("world"); 6 * 7')
+    assert reply["status"] == "ok"
+    streams = [msg["content"]["text"] for msg in outputs if msg["msg_type"] == "stream"]
+    assert "".join(streams) == "hello\nworld\n"
+    results = [msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"]
+    assert results[0]["data"] == {"text/plain": "42"}
+    assert results[0]["execution_count"] == reply["execution_count"]
+
+
+def test_map_result_carries_json(kernel, run):
+    _, outputs = run('#{name: "ada", langs: ["rhai", "rust"]}')
+    [result] = [msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"]
+    assert result["data"]["application/json"] == {"langs": ["rhai", "rust"], "name": "ada"}
+    assert result["data"]["text/plain"].startswith("#{")
+
+
+def test_state_persists_across_cells(kernel, run):
+    run("let base = 100;\nfn bump(x) { x + 5 }")
+    reply, outputs = run("bump(base)")
+    assert reply["status"] == "ok"
+    [result] = [msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"]
+    assert result["data"]["text/plain"] == "105"
+
+
+def test_error_names_kind_and_position_then_kernel_goes_on(kernel, run):
+    reply, outputs = run("let a = 1;\nlet b = a +* 2;")
+    assert reply["status"] == "error"
+    assert reply["ename"] == "ErrorParsing"
+    assert "line 2" in reply["evalue"]
+    errors = [msg["content"] for msg in outputs if msg["msg_type"] == "error"]
+    assert errors[0]["ename"] == "ErrorParsing"
+    reply, _ = run("1 + 1")
+    assert reply["status"] == "ok"
+
+
+def test_runtime_error_names_kind(kernel, run):
+    reply, _ = run("let d = 0;\n10 / d")
+    assert reply["status"] == "error"
+    assert reply["ename"] == "ErrorArithmetic"
+    assert "line 2" in reply["evalue"]
+
+
+def test_unit_result_shows_nothing(kernel, run):
+    reply, outputs = run("let quiet = 1;")
+    assert reply["status"] == "ok"
+    assert [msg for msg in outputs if msg["msg_type"] == "execute_result"] == []
+
+
+def test_python_cell_runs_in_ipython(kernel, run):
+    reply, outputs = run("%%python\nimport sys\nsys.version_info.major + 0")
+    assert reply["status"] == "ok"
+    [result] = [msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"]
+    assert result["data"]["text/plain"] == "3"
+
+
+def test_integer_overflow_is_arithmetic_error(kernel, run):
+    reply, _ = run("9223372036854775807 + 1")
+    assert reply["status"] == "error"
+    assert reply["ename"] == "ErrorArithmetic"
+
+
+def test_is_complete_uses_rhai_parser(kernel):
+    client = kernel[1]
+    for code, status in [("let x = 1;", "complete"), ("fn f() {", "incomplete"), ("let = ;", "invalid")]:
+        client.is_complete(code)
+        reply = client.get_shell_msg(timeout=30)
+        assert reply["content"]["status"] == status, code
+
+
+def test_interrupt_stops_endless_loop(kernel, run):
+    manager, client = kernel
+    msg_id = client.execute('print("spinning"); loop {}')
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        message = client.get_iopub_msg(timeout=60)
+        if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
+            break
+    manager.interrupt_kernel()
+    reply = client.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "ErrorCancelled"
+    assert "interrupted" in reply["content"]["evalue"]
+    after, _ = run("2 + 2")
+    assert after["status"] == "ok"
+
+
+def test_shutdown_leaves_no_process(tmp_path, execute, redis_servers_under):
+    home = str(tmp_path / "home")
+    environment = {**os.environ, "HERO_HOME": home}
+    manager, client = start_new_kernel(kernel_name="hero", startup_timeout=120, env=environment)
+    try:
+        reply, _ = execute(client, 'db_set("k", 1); db_get("k")')
+        assert reply["status"] == "ok"
+        kernel_process = psutil.Process(manager.provisioner.pid)
+        tree = [kernel_process, *kernel_process.children(recursive=True)]
+        servers = redis_servers_under(home)
+        assert len(tree) >= 4  # kernel, coordinator, two worker processes and more
+        assert servers
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+    gone, alive = psutil.wait_procs(tree + servers, timeout=60)
+    assert [process.pid for process in alive] == []
