@@ -26,37 +26,70 @@ DEFAULT_EVENTS_ADDRESS = "tcp://127.0.0.1:7761"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hero", description="Hero Notebook command line")
+    parser = argparse.ArgumentParser(
+        prog="hero", description="Hero Notebook command line"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("coordinator", help="run the coordinator service")
-    serve.add_argument("--scheduler", metavar="ADDRESS",
-                       help="Dask scheduler to use, e.g. tcp://127.0.0.1:8786; default: start a LocalCluster")
-    serve.add_argument("--workers", type=int, default=2,
-                       help="worker processes (Hero nodes) of the LocalCluster; default: 2")
-    serve.add_argument("--request-address", default=DEFAULT_REQUEST_ADDRESS,
-                       help=f"ZeroMQ endpoint for requests; port 0 picks a free one; default: {DEFAULT_REQUEST_ADDRESS}")
-    serve.add_argument("--events-address", default=DEFAULT_EVENTS_ADDRESS,
-                       help=f"ZeroMQ endpoint for events; default: {DEFAULT_EVENTS_ADDRESS}")
-    serve.add_argument("--state-dir", type=Path,
-                       help="folder of the coordinator's HeroDB (in coordinator/) and the LocalCluster's "
-                            "nodes (in nodes/); default: $HERO_HOME, or $HERO_HOME/embedded with --embedded")
-    serve.add_argument("--embedded", action="store_true",
-                       help="run for one kernel: keep state apart from a standalone coordinator, log less")
-    serve.add_argument("--parent-pid", type=int,
-                       help="stop when the process with this id exits (the kernel that started us)")
-    serve.add_argument("--log-level", default="INFO", help="logging level; default: INFO")
+    serve.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler to use, e.g. tcp://127.0.0.1:8786; default: start a LocalCluster",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="worker processes (Hero nodes) of the LocalCluster; default: 2",
+    )
+    serve.add_argument(
+        "--request-address",
+        default=DEFAULT_REQUEST_ADDRESS,
+        help="ZeroMQ endpoint for requests; port 0 picks a free one; "
+        f"default: {DEFAULT_REQUEST_ADDRESS}",
+    )
+    serve.add_argument(
+        "--events-address",
+        default=DEFAULT_EVENTS_ADDRESS,
+        help=f"ZeroMQ endpoint for events; default: {DEFAULT_EVENTS_ADDRESS}",
+    )
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        help="folder of the coordinator's HeroDB (in coordinator/) and the LocalCluster's "
+        "nodes (in nodes/); default: $HERO_HOME, or $HERO_HOME/embedded with --embedded",
+    )
+    serve.add_argument(
+        "--embedded",
+        action="store_true",
+        help="run for one kernel: keep state apart from a standalone coordinator, log less",
+    )
+    serve.add_argument(
+        "--parent-pid",
+        type=int,
+        help="stop when the process with this id exits (the kernel that started us)",
+    )
+    serve.add_argument(
+        "--log-level", default="INFO", help="logging level; default: INFO"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if args.embedded:
         logging.getLogger("distributed").setLevel(logging.WARNING)
     if args.command == "coordinator":
         if args.workers < 1:
-            print(f"hero coordinator: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+            print(
+                f"hero coordinator: --workers must be at least 1, got {args.workers}",
+                file=sys.stderr,
+            )
             return 2
         return asyncio.run(serve(args))
     return 2
@@ -67,7 +100,9 @@ async def serve(args: argparse.Namespace) -> int:
 
     When ready it prints its endpoints as one JSON line on stdout.
     """
-    root = args.state_dir or (hero_home() / "embedded" if args.embedded else hero_home())
+    root = args.state_dir or (
+        hero_home() / "embedded" if args.embedded else hero_home()
+    )
     async with contextlib.AsyncExitStack() as stack:
         directory = NodeDirectory(root, "coordinator")
         state_dir = directory.claim()
@@ -87,7 +122,9 @@ async def serve(args: argparse.Namespace) -> int:
         store.start()
         stack.callback(store.stop)
 
-        coordinator = Coordinator(client, store, args.request_address, args.events_address)
+        coordinator = Coordinator(
+            client, store, args.request_address, args.events_address
+        )
         stack.push_async_callback(coordinator.close)
         await coordinator.start()
         loop = asyncio.get_running_loop()

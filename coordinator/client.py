@@ -41,7 +41,12 @@ class CoordinatorClient:
         Seconds to wait for each reply.
     """
 
-    def __init__(self, address: str, topics: tuple[str, ...] = ("",), timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        address: str,
+        topics: tuple[str, ...] = ("",),
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
         self.address = address
         self.topics = topics
         self.timeout = timeout
@@ -70,7 +75,9 @@ class CoordinatorClient:
             self._sub.setsockopt(zmq.SUBSCRIBE, topic.encode())
         self._sub.connect(self.events_address)
         self._readers.append(asyncio.ensure_future(self._read_events()))
-        logger.info("connected to coordinator %s (events %s)", self.address, self.events_address)
+        logger.info(
+            "connected to coordinator %s (events %s)", self.address, self.events_address
+        )
 
     def _open_dealer(self) -> None:
         if self._reply_reader is not None:
@@ -83,7 +90,10 @@ class CoordinatorClient:
         self._reply_reader = asyncio.ensure_future(self._read_replies(self._dealer))
 
     async def close(self) -> None:
-        readers = [*self._readers, *([self._reply_reader] if self._reply_reader else [])]
+        readers = [
+            *self._readers,
+            *([self._reply_reader] if self._reply_reader else []),
+        ]
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
@@ -99,25 +109,34 @@ class CoordinatorClient:
             self._open_dealer()
         assert self._dealer is not None
         request_id = new_id("r-")
-        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[dict[str, Any]] = (
+            asyncio.get_running_loop().create_future()
+        )
         self._pending[request_id] = waiter
         try:
-            await self._dealer.send(protocol.encode({"type": kind, "id": request_id, **fields}))
+            await self._dealer.send(
+                protocol.encode({"type": kind, "id": request_id, **fields})
+            )
             reply = await asyncio.wait_for(waiter, self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # Drop the queued request so it cannot reach a coordinator that starts later.
             self._open_dealer()
             raise CoordinatorUnreachable(
-                f"the coordinator at {self.address} did not reply to {kind!r} within {self.timeout:g} s; "
-                f"check that it runs (hero coordinator) or unset HERO_COORDINATOR to use an embedded one"
+                f"the coordinator at {self.address} did not reply to {kind!r} "
+                f"within {self.timeout:g} s; check that it runs (hero coordinator) "
+                f"or unset HERO_COORDINATOR to use an embedded one"
             ) from None
         finally:
             self._pending.pop(request_id, None)
         if not reply.get("ok"):
-            raise CoordinatorError(f"the coordinator rejected {kind!r}: {reply.get('error')}")
+            raise CoordinatorError(
+                f"the coordinator rejected {kind!r}: {reply.get('error')}"
+            )
         return reply
 
-    async def submit(self, job: Job, on_event: EventHandler | None = None) -> asyncio.Future[JobOutcome]:
+    async def submit(
+        self, job: Job, on_event: EventHandler | None = None
+    ) -> asyncio.Future[JobOutcome]:
         """Submit ``job`` and return a future of its outcome; ``on_event`` gets its events."""
         outcome: asyncio.Future[JobOutcome] = asyncio.get_running_loop().create_future()
         self._outcomes[job.id] = outcome
@@ -141,7 +160,9 @@ class CoordinatorClient:
         finally:
             self._outcomes.pop(job.id, None)
 
-    async def wait(self, job_id: str, outcome: asyncio.Future[JobOutcome]) -> JobOutcome:
+    async def wait(
+        self, job_id: str, outcome: asyncio.Future[JobOutcome]
+    ) -> JobOutcome:
         result = await asyncio.shield(outcome)
         if job_id in self._handlers:
             await self._drain(job_id, result)
@@ -169,9 +190,18 @@ class CoordinatorClient:
             await asyncio.sleep(0.01)
         for seq in range(len(outcome.output)):
             if seq not in seen:
-                logger.debug("output line %d of job %s came with the outcome only", seq, job_id)
-                self._deliver({"type": protocol.OUTPUT, "job": job_id, "seq": seq, "stream": "stdout",
-                               "text": outcome.output[seq]})
+                logger.debug(
+                    "output line %d of job %s came with the outcome only", seq, job_id
+                )
+                self._deliver(
+                    {
+                        "type": protocol.OUTPUT,
+                        "job": job_id,
+                        "seq": seq,
+                        "stream": "stdout",
+                        "text": outcome.output[seq],
+                    }
+                )
 
     async def _read_replies(self, dealer: zmq.asyncio.Socket) -> None:
         while True:
@@ -179,14 +209,18 @@ class CoordinatorClient:
             try:
                 message = protocol.decode(frame)
             except ProtocolError as exc:
-                logger.warning("dropped a malformed message from the coordinator: %s", exc)
+                logger.warning(
+                    "dropped a malformed message from the coordinator: %s", exc
+                )
                 continue
             if message["type"] == protocol.REPLY:
                 waiter = self._pending.get(message.get("id", ""))
                 if waiter is not None and not waiter.done():
                     waiter.set_result(message)
                 elif message.get("id") == "":
-                    logger.warning("the coordinator rejected a message: %s", message.get("error"))
+                    logger.warning(
+                        "the coordinator rejected a message: %s", message.get("error")
+                    )
             elif message["type"] == protocol.JOB_DONE:
                 outcome = JobOutcome.from_dict(message["outcome"])
                 future = self._outcomes.get(outcome.job)
@@ -198,7 +232,10 @@ class CoordinatorClient:
         while True:
             frames = await self._sub.recv_multipart()
             if len(frames) != 2:
-                logger.warning("dropped an event with %d frames; expected topic and JSON", len(frames))
+                logger.warning(
+                    "dropped an event with %d frames; expected topic and JSON",
+                    len(frames),
+                )
                 continue
             try:
                 event = protocol.decode(frames[1])

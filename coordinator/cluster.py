@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 RUNNER_CAPACITY = 1000
 
 
-async def start_local_cluster(n_workers: int, threads_per_worker: int = 2) -> LocalCluster:
+async def start_local_cluster(
+    n_workers: int, threads_per_worker: int = 2
+) -> LocalCluster:
     """Start a LocalCluster of worker processes on loopback, each serving every runner."""
     cluster = await LocalCluster(
         n_workers=n_workers,
@@ -27,7 +29,11 @@ async def start_local_cluster(n_workers: int, threads_per_worker: int = 2) -> Lo
         resources={runner: RUNNER_CAPACITY for runner in AVAILABLE_RUNNERS},
         asynchronous=True,
     )
-    logger.info("started LocalCluster %s with %d Hero nodes", cluster.scheduler_address, n_workers)
+    logger.info(
+        "started LocalCluster %s with %d Hero nodes",
+        cluster.scheduler_address,
+        n_workers,
+    )
     return cluster
 
 
@@ -37,7 +43,8 @@ async def connect(address: str) -> Client:
         client = await Client(address, asynchronous=True, timeout="10s")
     except OSError as exc:
         raise OSError(
-            f"could not connect to the Dask scheduler at {address}: {exc}; check the address and that it runs"
+            f"could not connect to the Dask scheduler at {address}: {exc}; "
+            "check the address and that the scheduler runs"
         ) from exc
     logger.info("connected to Dask scheduler %s", address)
     return client

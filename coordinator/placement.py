@@ -27,7 +27,11 @@ class Placement:
         """Return the addresses of live workers that advertise the ``runner`` resource."""
         identity = await self.client.scheduler.identity(n_workers=-1)
         workers = identity.get("workers", {})
-        return sorted(address for address, info in workers.items() if info.get("resources", {}).get(runner, 0) > 0)
+        return sorted(
+            address
+            for address, info in workers.items()
+            if info.get("resources", {}).get(runner, 0) > 0
+        )
 
     async def place(self, job: Job) -> list[str]:
         """Return the preferred worker addresses for ``job``; raise if no node serves its runner."""

@@ -74,7 +74,11 @@ class Coordinator:
         self.events_endpoint = _bind(self._pub, self._events_address)
         self.client.subscribe_topic(EVENT_TOPIC, self._on_node_event)
         self._spawn(self._serve())
-        logger.info("coordinator listening: requests %s, events %s", self.request_endpoint, self.events_endpoint)
+        logger.info(
+            "coordinator listening: requests %s, events %s",
+            self.request_endpoint,
+            self.events_endpoint,
+        )
 
     async def wait_stopped(self) -> None:
         await self._stopped.wait()
@@ -117,7 +121,10 @@ class Coordinator:
     async def _receive(self) -> tuple[bytes | None, bytes]:
         frames = await self._router.recv_multipart()
         if len(frames) != 2:
-            logger.warning("dropped a request with %d frames; expected identity and one JSON frame", len(frames))
+            logger.warning(
+                "dropped a request with %d frames; expected identity and one JSON frame",
+                len(frames),
+            )
             return None, b""
         return frames[0], frames[1]
 
@@ -131,13 +138,17 @@ class Coordinator:
             return
         except Exception as exc:
             logger.exception("request %s %s failed", kind, request_id)
-            await self._send(identity, protocol.error_reply(request_id, f"{kind} failed: {exc!r}"))
+            await self._send(
+                identity, protocol.error_reply(request_id, f"{kind} failed: {exc!r}")
+            )
             return
         await self._send(identity, protocol.reply(request_id, **fields))
         if kind == protocol.SHUTDOWN:
             self._stopped.set()
 
-    async def _dispatch(self, identity: bytes, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+    async def _dispatch(
+        self, identity: bytes, kind: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
         if kind == protocol.HELLO:
             return {"events": self.events_endpoint, "nodes": await self.nodes()}
         if kind == protocol.SUBMIT:
@@ -164,7 +175,9 @@ class Coordinator:
     async def submit(self, job: Job, requester: bytes | None = None) -> None:
         """Validate, record and start ``job``; ``requester`` gets a ``job_done`` message."""
         if job.id in self._futures or self.store.get(job.id) is not None:
-            raise InvalidJobError(f"a job with id {job.id!r} exists already; give each job a new id")
+            raise InvalidJobError(
+                f"a job with id {job.id!r} exists already; give each job a new id"
+            )
         placement = await self.placement.place(job)
         self.store.submitted(job, now())
         future = self.client.submit(
@@ -192,19 +205,40 @@ class Coordinator:
 
         await self._flush_output(job, outcome)
         self.store.finished(outcome, received)
-        self._publish(job.flow, {"type": protocol.STATE, "job": job.id, "flow": job.flow,
-                                 "state": outcome.state.value, "node": outcome.node, "time": received})
+        self._publish(
+            job.flow,
+            {
+                "type": protocol.STATE,
+                "job": job.id,
+                "flow": job.flow,
+                "state": outcome.state.value,
+                "node": outcome.node,
+                "time": received,
+            },
+        )
         self._published.pop(job.id, None)
         if requester is not None:
-            await self._send(requester, {"type": protocol.JOB_DONE, "outcome": outcome.to_dict()})
+            await self._send(
+                requester, {"type": protocol.JOB_DONE, "outcome": outcome.to_dict()}
+            )
 
-    def _outcome_of_failed_task(self, job: Job, future: Future, exc: BaseException) -> JobOutcome:
+    def _outcome_of_failed_task(
+        self, job: Job, future: Future, exc: BaseException
+    ) -> JobOutcome:
         if future.status == "cancelled":
-            return JobOutcome(job=job.id, state=JobState.CANCELLED,
-                              error=ScriptError("ErrorCancelled", "job was cancelled before it started"))
+            return JobOutcome(
+                job=job.id,
+                state=JobState.CANCELLED,
+                error=ScriptError(
+                    "ErrorCancelled", "job was cancelled before it started"
+                ),
+            )
         logger.exception("task of job %s failed on Dask", job.id, exc_info=exc)
-        return JobOutcome(job=job.id, state=JobState.ERROR,
-                          error=ScriptError("ErrorNode", f"the node running the job failed: {exc!r}"))
+        return JobOutcome(
+            job=job.id,
+            state=JobState.ERROR,
+            error=ScriptError("ErrorNode", f"the node running the job failed: {exc!r}"),
+        )
 
     async def _flush_output(self, job: Job, outcome: JobOutcome) -> None:
         """Publish output lines whose events did not arrive, after a short grace period."""
@@ -214,9 +248,20 @@ class Coordinator:
         while not expected <= seen and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
         for seq in sorted(expected - seen):
-            logger.debug("republishing output line %d of job %s from its outcome", seq, job.id)
-            self._publish(job.flow, {"type": protocol.OUTPUT, "job": job.id, "flow": job.flow, "seq": seq,
-                                     "stream": "stdout", "text": outcome.output[seq]})
+            logger.debug(
+                "republishing output line %d of job %s from its outcome", seq, job.id
+            )
+            self._publish(
+                job.flow,
+                {
+                    "type": protocol.OUTPUT,
+                    "job": job.id,
+                    "flow": job.flow,
+                    "seq": seq,
+                    "stream": "stdout",
+                    "text": outcome.output[seq],
+                },
+            )
             seen.add(seq)
 
     def _on_node_event(self, event: tuple[float, dict[str, Any]]) -> None:
@@ -232,7 +277,9 @@ class Coordinator:
                 return
             seen.add(message["seq"])
         elif message.get("type") == protocol.STATE:
-            self.store.state(job_id, message["state"], message.get("node", ""), message.get("time"))
+            self.store.state(
+                job_id, message["state"], message.get("node", ""), message.get("time")
+            )
         self._publish(flow, message)
 
     def _publish(self, topic: str, event: dict[str, Any]) -> None:
@@ -243,7 +290,9 @@ class Coordinator:
             await self._router.send_multipart([identity, protocol.encode(message)])
         except zmq.ZMQError as exc:
             # With ROUTER_MANDATORY an unknown peer raises instead of vanishing silently.
-            logger.warning("could not send %s to peer %r: %s", message.get("type"), identity, exc)
+            logger.warning(
+                "could not send %s to peer %r: %s", message.get("type"), identity, exc
+            )
 
     async def _cancel(self, job_id: str, reason: str) -> bool:
         future = self._futures.get(job_id)
@@ -268,5 +317,7 @@ def _bind(socket: zmq.asyncio.Socket, address: str) -> str:
 def _require_str(request: dict[str, Any], field: str) -> str:
     value = request.get(field)
     if not isinstance(value, str) or not value:
-        raise ProtocolError(f"{request['type']} request needs a string field {field!r}, got {value!r}")
+        raise ProtocolError(
+            f"{request['type']} request needs a string field {field!r}, got {value!r}"
+        )
     return value

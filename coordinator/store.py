@@ -42,11 +42,17 @@ class JobStore:
         key = JOB_KEY.format(job.id)
         self._redis.hset(
             key,
-            mapping={"job": json.dumps(job.to_dict()), "state": JobState.DISPATCHED.value, "submitted": time},
+            mapping={
+                "job": json.dumps(job.to_dict()),
+                "state": JobState.DISPATCHED.value,
+                "submitted": time,
+            },
         )
         self._redis.zadd(JOBS_INDEX, {job.id: time})
 
-    def state(self, job_id: str, state: str, node: str = "", time: float | None = None) -> None:
+    def state(
+        self, job_id: str, state: str, node: str = "", time: float | None = None
+    ) -> None:
         fields: dict[str, Any] = {"state": state}
         if node:
             fields["node"] = node

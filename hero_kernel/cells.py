@@ -11,7 +11,9 @@ HEROSCRIPT = "heroscript"
 
 #: Cell magics that choose the language of the rest of the cell.
 LANGUAGE_MAGICS = {"%%rhai": RHAI, "%%python": PYTHON, "%%heroscript": HEROSCRIPT}
-_ACTION_LINE = re.compile(r"^!{2,4}[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*(\s|$)")
+_ACTION_LINE = re.compile(
+    r"^!{2,4}[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*(\s|$)"
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -49,11 +49,23 @@ class EmbeddedCoordinator:
         if self.process is not None:
             return
         command = [
-            sys.executable, "-m", "coordinator", "coordinator", "--embedded",
-            "--request-address", "tcp://127.0.0.1:0", "--events-address", "tcp://127.0.0.1:0",
-            "--workers", str(self.workers), "--parent-pid", str(os.getpid()),
+            sys.executable,
+            "-m",
+            "coordinator",
+            "coordinator",
+            "--embedded",
+            "--request-address",
+            "tcp://127.0.0.1:0",
+            "--events-address",
+            "tcp://127.0.0.1:0",
+            "--workers",
+            str(self.workers),
+            "--parent-pid",
+            str(os.getpid()),
         ]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
         logger.info("started embedded coordinator, pid %d", self.process.pid)
 
     async def ready(self) -> dict[str, Any]:
@@ -69,11 +81,13 @@ class EmbeddedCoordinator:
         assert self.process is not None and self.process.stdout is not None
         loop = asyncio.get_running_loop()
         try:
-            line = await asyncio.wait_for(loop.run_in_executor(None, self.process.stdout.readline), START_TIMEOUT)
-        except asyncio.TimeoutError:
+            line = await asyncio.wait_for(
+                loop.run_in_executor(None, self.process.stdout.readline), START_TIMEOUT
+            )
+        except TimeoutError:
             raise EmbeddedCoordinatorError(
-                f"the embedded coordinator (pid {self.process.pid}) did not start within {START_TIMEOUT:g} s; "
-                f"see the kernel's log for its errors"
+                f"the embedded coordinator (pid {self.process.pid}) did not start "
+                f"within {START_TIMEOUT:g} s; see the kernel's log for its errors"
             ) from None
         if not line:
             code = self.process.wait()
@@ -94,7 +108,10 @@ class EmbeddedCoordinator:
         if process is None:
             return
         try:
-            tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+            tree = [
+                psutil.Process(process.pid),
+                *psutil.Process(process.pid).children(recursive=True),
+            ]
         except psutil.NoSuchProcess:
             tree = []
         if process.poll() is None:
@@ -102,9 +119,15 @@ class EmbeddedCoordinator:
             try:
                 process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
-                logger.warning("embedded coordinator pid %d did not stop in %g s; killing it", process.pid, STOP_TIMEOUT)
+                logger.warning(
+                    "embedded coordinator pid %d did not stop in %g s; killing it",
+                    process.pid,
+                    STOP_TIMEOUT,
+                )
         _, alive = psutil.wait_procs(tree, timeout=5)
         for leftover in alive:
-            logger.warning("killing process %d left by the embedded coordinator", leftover.pid)
+            logger.warning(
+                "killing process %d left by the embedded coordinator", leftover.pid
+            )
             leftover.kill()
         logger.info("embedded coordinator stopped")

@@ -39,10 +39,45 @@ TIMEOUT_ENV = "HERO_JOB_TIMEOUT"
 INTERRUPT_REASON = "interrupted from the kernel (Kernel > Interrupt)"
 
 RHAI_KEYWORDS = (
-    "let", "const", "if", "else", "switch", "do", "while", "loop", "until", "for", "in", "break",
-    "continue", "return", "throw", "try", "catch", "fn", "private", "import", "export", "as",
-    "true", "false", "this", "global", "print", "debug", "type_of", "is_def_var", "is_def_fn", "Fn",
-    "call", "curry", "db_set", "db_get", "db_delete", "db_exists", "db_keys",
+    "let",
+    "const",
+    "if",
+    "else",
+    "switch",
+    "do",
+    "while",
+    "loop",
+    "until",
+    "for",
+    "in",
+    "break",
+    "continue",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "fn",
+    "private",
+    "import",
+    "export",
+    "as",
+    "true",
+    "false",
+    "this",
+    "global",
+    "print",
+    "debug",
+    "type_of",
+    "is_def_var",
+    "is_def_fn",
+    "Fn",
+    "call",
+    "curry",
+    "db_set",
+    "db_get",
+    "db_delete",
+    "db_exists",
+    "db_keys",
 )
 
 
@@ -59,7 +94,10 @@ class HeroKernel(IPythonKernel):
         "codemirror_mode": "rust",
         "pygments_lexer": "rust",
     }
-    banner = "Hero Notebook: Rhai cells run as jobs on Hero nodes; start a cell with %%python for Python."
+    banner = (
+        "Hero Notebook: Rhai cells run as jobs on Hero nodes; "
+        "start a cell with %%python for Python."
+    )
     help_links = [{"text": "Rhai book", "url": "https://rhai.rs/book/"}]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -88,7 +126,13 @@ class HeroKernel(IPythonKernel):
         cell = split_cell(code)
         if cell.language == PYTHON:
             return await super().do_execute(
-                cell.code, silent, store_history, user_expressions, allow_stdin, cell_meta=cell_meta, cell_id=cell_id
+                cell.code,
+                silent,
+                store_history,
+                user_expressions,
+                allow_stdin,
+                cell_meta=cell_meta,
+                cell_id=cell_id,
             )
 
         count = self.shell.execution_count
@@ -96,36 +140,66 @@ class HeroKernel(IPythonKernel):
             self.shell.history_manager.store_inputs(count, code)
             self.shell.execution_count += 1
         if cell.language != RHAI:
-            error = ScriptError("ErrorUnsupportedLanguage",
-                                f"{cell.language} cells cannot run yet; write the cell in Rhai or start it with %%python")
+            error = ScriptError(
+                "ErrorUnsupportedLanguage",
+                f"{cell.language} cells cannot run yet; "
+                "write the cell in Rhai or start it with %%python",
+            )
             return self._send_error(error, cell, count, silent)
         if not cell.code.strip():
-            return {"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}}
+            return {
+                "status": "ok",
+                "execution_count": count,
+                "payload": [],
+                "user_expressions": {},
+            }
 
         try:
             outcome = await self._run_rhai(cell, silent, self.get_parent("shell"))
         except HeroError as exc:
-            return self._send_error(ScriptError(type(exc).__name__, str(exc)), cell, count, silent)
+            return self._send_error(
+                ScriptError(type(exc).__name__, str(exc)), cell, count, silent
+            )
         except Exception as exc:
             self.log.exception("Rhai cell %d failed in the kernel", count)
-            return self._send_error(ScriptError(type(exc).__name__, str(exc)), cell, count, silent)
+            return self._send_error(
+                ScriptError(type(exc).__name__, str(exc)), cell, count, silent
+            )
 
         if outcome.state is not JobState.FINISHED:
-            error = outcome.error or ScriptError("ErrorJob", f"job ended in state {outcome.state.value}")
+            error = outcome.error or ScriptError(
+                "ErrorJob", f"job ended in state {outcome.state.value}"
+            )
             return self._send_error(error, cell, count, silent)
         data = result_data(outcome)
         if data is not None and not silent:
             self.send_response(
-                self.iopub_socket, "execute_result", {"execution_count": count, "data": data, "metadata": {}}
+                self.iopub_socket,
+                "execute_result",
+                {"execution_count": count, "data": data, "metadata": {}},
             )
-        return {"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}}
+        return {
+            "status": "ok",
+            "execution_count": count,
+            "payload": [],
+            "user_expressions": {},
+        }
 
-    async def _run_rhai(self, cell: Cell, silent: bool, parent: dict[str, Any]) -> JobOutcome:
+    async def _run_rhai(
+        self, cell: Cell, silent: bool, parent: dict[str, Any]
+    ) -> JobOutcome:
         client = await self._coordinator()
         self._cells += 1
         flow = f"{self.context}.{self._cells}"
-        job = Job(id=new_id(f"{flow}."), flow=flow, context=self.context, script=cell.code,
-                  runner="osis", timeout=self.job_timeout, name=f"cell {self._cells}")
+        job = Job(
+            id=new_id(f"{flow}."),
+            flow=flow,
+            context=self.context,
+            script=cell.code,
+            runner="osis",
+            timeout=self.job_timeout,
+            name=f"cell {self._cells}",
+        )
 
         def on_event(event: dict[str, Any]) -> None:
             if event["type"] == protocol.OUTPUT and not silent:
@@ -133,13 +207,21 @@ class HeroKernel(IPythonKernel):
                 # Events arrive on a task started by an earlier cell, so the parent is given
                 # explicitly: the task's own context would name that earlier cell.
                 content = {"name": name, "text": event["text"] + "\n"}
-                self.session.send(self.iopub_socket, "stream", content, parent, ident=self._topic("stream"))
+                self.session.send(
+                    self.iopub_socket,
+                    "stream",
+                    content,
+                    parent,
+                    ident=self._topic("stream"),
+                )
 
         outcome = await client.submit(job, on_event)
         with self._cancel_on_interrupt(client, job):
             return await client.wait(job.id, outcome)
 
-    def _cancel_on_interrupt(self, client: CoordinatorClient, job: Job) -> _InterruptGuard:
+    def _cancel_on_interrupt(
+        self, client: CoordinatorClient, job: Job
+    ) -> _InterruptGuard:
         return _InterruptGuard(self, client, job)
 
     async def _coordinator(self) -> CoordinatorClient:
@@ -160,7 +242,9 @@ class HeroKernel(IPythonKernel):
         self.log.info("Hero kernel %s uses coordinator %s", self.context, address)
         return client
 
-    def _send_error(self, error: ScriptError, cell: Cell, count: int, silent: bool) -> dict[str, Any]:
+    def _send_error(
+        self, error: ScriptError, cell: Cell, count: int, silent: bool
+    ) -> dict[str, Any]:
         content = error_content(error, cell.code, cell.first_line)
         if not silent:
             self.send_response(self.iopub_socket, "error", content)
@@ -169,17 +253,27 @@ class HeroKernel(IPythonKernel):
     async def do_is_complete(self, code: str) -> dict[str, Any]:
         cell = split_cell(code)
         if cell.language == PYTHON:
-            return super().do_is_complete(cell.code) if cell.code.strip() else {"status": "incomplete", "indent": ""}
+            return (
+                super().do_is_complete(cell.code)
+                if cell.code.strip()
+                else {"status": "incomplete", "indent": ""}
+            )
         if cell.language != RHAI:
             return {"status": "unknown"}
         status = parse_status(cell.code)
-        return {"status": status, "indent": ""} if status == "incomplete" else {"status": status}
+        return (
+            {"status": status, "indent": ""}
+            if status == "incomplete"
+            else {"status": status}
+        )
 
     async def do_complete(self, code: str, cursor_pos: int) -> dict[str, Any]:
         cell = split_cell(code)
         if cell.language == PYTHON:
             offset = len(code) - len(cell.code)
-            reply = await _maybe_await(super().do_complete(cell.code, cursor_pos - offset))
+            reply = await _maybe_await(
+                super().do_complete(cell.code, cursor_pos - offset)
+            )
             reply["cursor_start"] += offset
             reply["cursor_end"] += offset
             return reply
@@ -188,13 +282,25 @@ class HeroKernel(IPythonKernel):
             start -= 1
         prefix = code[start:cursor_pos]
         matches = [word for word in RHAI_KEYWORDS if prefix and word.startswith(prefix)]
-        return {"status": "ok", "matches": matches, "cursor_start": start, "cursor_end": cursor_pos, "metadata": {}}
+        return {
+            "status": "ok",
+            "matches": matches,
+            "cursor_start": start,
+            "cursor_end": cursor_pos,
+            "metadata": {},
+        }
 
-    async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()) -> dict[str, Any]:
+    async def do_inspect(
+        self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()
+    ) -> dict[str, Any]:
         cell = split_cell(code)
         if cell.language == PYTHON:
             offset = len(code) - len(cell.code)
-            return await _maybe_await(super().do_inspect(cell.code, cursor_pos - offset, detail_level, omit_sections))
+            return await _maybe_await(
+                super().do_inspect(
+                    cell.code, cursor_pos - offset, detail_level, omit_sections
+                )
+            )
         return {"status": "ok", "found": False, "data": {}, "metadata": {}}
 
     def do_shutdown(self, restart: bool) -> dict[str, Any]:
@@ -220,7 +326,9 @@ class _InterruptGuard:
     def __enter__(self) -> _InterruptGuard:
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
-            self._saved = signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(self._interrupt))
+            self._saved = signal.signal(
+                signal.SIGINT, lambda *_: loop.call_soon_threadsafe(self._interrupt)
+            )
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -240,7 +348,11 @@ class _InterruptGuard:
 
 
 async def _maybe_await(value: Any) -> Any:
-    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value
+    return (
+        await value
+        if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future)
+        else value
+    )
 
 
 def session_context() -> str:
@@ -265,7 +377,11 @@ def _timeout_from_env() -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{TIMEOUT_ENV} must be a number of seconds, got {text!r}") from None
+        raise ValueError(
+            f"{TIMEOUT_ENV} must be a number of seconds, got {text!r}"
+        ) from None
     if value <= 0:
-        raise ValueError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {text!r}")
+        raise ValueError(
+            f"{TIMEOUT_ENV} must be a positive number of seconds, got {text!r}"
+        )
     return value

@@ -21,7 +21,9 @@ def result_data(outcome: JobOutcome) -> dict[str, Any] | None:
     return data
 
 
-def error_content(error: ScriptError, source: str, first_line: int = 1) -> dict[str, Any]:
+def error_content(
+    error: ScriptError, source: str, first_line: int = 1
+) -> dict[str, Any]:
     """Return ``ename``, ``evalue`` and ``traceback`` for a script error.
 
     ``first_line`` shifts the engine's line numbers to the cell's own when a first

@@ -41,23 +41,42 @@ def print_cell(number: int, cell: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a notebook headless and print each cell's output.")
+    parser = argparse.ArgumentParser(
+        description="Run a notebook headless and print each cell's output."
+    )
     parser.add_argument("notebook", type=Path, help="the .ipynb file to run")
-    parser.add_argument("--output", type=Path, help="also write the executed notebook here")
-    parser.add_argument("--kernel", help="kernel name; default: the notebook's own kernelspec")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds each cell may take; default: 600")
+    parser.add_argument(
+        "--output", type=Path, help="also write the executed notebook here"
+    )
+    parser.add_argument(
+        "--kernel", help="kernel name; default: the notebook's own kernelspec"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds each cell may take; default: 600",
+    )
     args = parser.parse_args(argv)
 
     notebook = nbformat.read(args.notebook, as_version=4)
-    options: dict[str, Any] = {"timeout": args.timeout, "resources": {"metadata": {"path": str(args.notebook.parent)}}}
+    options: dict[str, Any] = {
+        "timeout": args.timeout,
+        "resources": {"metadata": {"path": str(args.notebook.parent)}},
+    }
     if args.kernel:
         options["kernel_name"] = args.kernel
     client = NotebookClient(notebook, **options)
-    client.on_cell_executed = lambda cell, cell_index, **_: print_cell(cell.get("execution_count") or cell_index, cell)
+    client.on_cell_executed = lambda cell, cell_index, **_: print_cell(
+        cell.get("execution_count") or cell_index, cell
+    )
     try:
         client.execute()
     except CellExecutionError as exc:
-        print(f"\nthe notebook stopped at a cell that failed:\n{strip_ansi(str(exc))}", file=sys.stderr)
+        print(
+            f"\nthe notebook stopped at a cell that failed:\n{strip_ansi(str(exc))}",
+            file=sys.stderr,
+        )
         return 1
     finally:
         if args.output:

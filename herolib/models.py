@@ -60,17 +60,27 @@ class Job:
         for field in ("id", "flow", "context"):
             value = getattr(self, field)
             if not isinstance(value, str) or not value:
-                raise InvalidJobError(f"job field {field!r} must be a non-empty string, got {value!r}")
+                raise InvalidJobError(
+                    f"job field {field!r} must be a non-empty string, got {value!r}"
+                )
         if not isinstance(self.script, str):
-            raise InvalidJobError(f"job field 'script' must be a string, got {type(self.script).__name__}")
+            raise InvalidJobError(
+                f"job field 'script' must be a string, got {type(self.script).__name__}"
+            )
         if self.runner not in RUNNER_TYPES:
             raise InvalidJobError(
-                f"job {self.id}: unknown runner {self.runner!r}; expected one of {', '.join(RUNNER_TYPES)}"
+                f"job {self.id}: unknown runner {self.runner!r}; "
+                f"expected one of {', '.join(RUNNER_TYPES)}"
             )
         if self.timeout is not None:
-            if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) or self.timeout <= 0:
+            if (
+                isinstance(self.timeout, bool)
+                or not isinstance(self.timeout, (int, float))
+                or self.timeout <= 0
+            ):
                 raise InvalidJobError(
-                    f"job {self.id}: timeout must be a positive number of seconds or null, got {self.timeout!r}"
+                    f"job {self.id}: timeout must be a positive number of seconds "
+                    f"or null, got {self.timeout!r}"
                 )
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,14 +90,23 @@ class Job:
     def from_dict(cls, data: Any) -> Job:
         """Build a job from its dict form, rejecting unknown or missing fields."""
         if not isinstance(data, dict):
-            raise InvalidJobError(f"a job must be a JSON object, got {type(data).__name__}")
+            raise InvalidJobError(
+                f"a job must be a JSON object, got {type(data).__name__}"
+            )
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InvalidJobError(f"unknown job field(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
-        missing = sorted(name for name in ("id", "flow", "context", "script") if name not in data)
+            raise InvalidJobError(
+                f"unknown job field(s) {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        missing = sorted(
+            name for name in ("id", "flow", "context", "script") if name not in data
+        )
         if missing:
-            raise InvalidJobError(f"missing job field(s) {', '.join(map(repr, missing))}")
+            raise InvalidJobError(
+                f"missing job field(s) {', '.join(map(repr, missing))}"
+            )
         return cls(**data)
 
 
@@ -101,7 +120,11 @@ class ScriptError:
     column: int | None = None
 
     def __str__(self) -> str:
-        where = f" (line {self.line}, column {self.column})" if self.line is not None else ""
+        where = (
+            f" (line {self.line}, column {self.column})"
+            if self.line is not None
+            else ""
+        )
         return f"{self.kind}: {self.message}{where}"
 
     @classmethod

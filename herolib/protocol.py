@@ -45,9 +45,13 @@ def decode(frame: bytes) -> dict[str, Any]:
     try:
         message = json.loads(frame)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"message is not valid UTF-8 JSON ({exc}): {frame[:80]!r}") from exc
+        raise ProtocolError(
+            f"message is not valid UTF-8 JSON ({exc}): {frame[:80]!r}"
+        ) from exc
     if not isinstance(message, dict):
-        raise ProtocolError(f"message must be a JSON object, got {type(message).__name__}: {frame[:80]!r}")
+        raise ProtocolError(
+            f"message must be a JSON object, got {type(message).__name__}: {frame[:80]!r}"
+        )
     if not isinstance(message.get("type"), str):
         raise ProtocolError(f"message has no string 'type' field: {frame[:80]!r}")
     return message
@@ -58,7 +62,8 @@ def decode_request(frame: bytes) -> dict[str, Any]:
     message = decode(frame)
     if message["type"] not in REQUEST_TYPES:
         raise ProtocolError(
-            f"unknown request type {message['type']!r}; expected one of {', '.join(sorted(REQUEST_TYPES))}"
+            f"unknown request type {message['type']!r}; "
+            f"expected one of {', '.join(sorted(REQUEST_TYPES))}"
         )
     if not isinstance(message.get("id"), str):
         raise ProtocolError(f"{message['type']} request has no string 'id' field")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class JobState(str, enum.Enum):
+class JobState(enum.StrEnum):
     """Lifecycle of one job: pending, ready, dispatched, running, then one final state."""
 
     PENDING = "pending"
@@ -34,7 +34,7 @@ FINAL_JOB_STATES = frozenset(
 )
 
 
-class FlowState(str, enum.Enum):
+class FlowState(enum.StrEnum):
     """Lifecycle of a flow: created, running, then finished, error or cancelled."""
 
     CREATED = "created"

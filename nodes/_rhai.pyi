@@ -111,7 +111,9 @@ class Engine:
         warning on the "nodes.rhai" logger (the first failure, then every 1000th).
         """
 
-    def set_debug(self, callback: Callable[[str, int | None, int | None], None] | None) -> None:
+    def set_debug(
+        self, callback: Callable[[str, int | None, int | None], None] | None
+    ) -> None:
         """Send each line of Rhai's `debug` to `callback(text, line, column)`; None discards them.
 
         Exceptions are logged like those of the print callback.
@@ -161,13 +163,13 @@ class Evaluation:
     value: object
     """The result converted to Python."""
     type_name: str
-    """Rhai's type name of the result, such as "i64", "map", "array", "string", "char" or "()"."""
+    """Rhai's type name of the result, such as "i64", "map", "array", "string" or "()"."""
     text: str
-    """The result as Rhai shows it with debug formatting, such as `#{"a": 1}`, `"hi"`, `'c'` or `()`."""
+    """The result as Rhai's debug format shows it, such as `#{"a": 1}`, `"hi"` or `'c'`."""
 
 @final
 class Session:
-    """A REPL-like notebook session: the Scope and the functions defined by earlier scripts, kept between evaluations.
+    """A REPL-like notebook session: the Scope and functions kept between evaluations.
 
     Top-level `let` and `const` of a script stay defined for later scripts, and so
     do its functions, even when running the script failed after they were defined.
@@ -192,7 +194,7 @@ class Session:
         """
 
     def get(self, name: str) -> object:
-        """Return a variable converted to Python; raise KeyError naming it when it is not defined."""
+        """Return a variable converted to Python; raise KeyError naming it when undefined."""
 
     def __contains__(self, name: str) -> bool: ...
     def clear(self) -> None:

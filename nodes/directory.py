@@ -16,7 +16,7 @@ MAX_CLAIM_TRIES = 100
 
 
 def hero_home() -> Path:
-    """Return the data folder of Hero Notebook: ``$HERO_HOME`` or ``$XDG_DATA_HOME/hero-notebook``."""
+    """Return the data folder: ``$HERO_HOME``, else ``$XDG_DATA_HOME/hero-notebook``."""
     configured = os.environ.get("HERO_HOME")
     if configured:
         return Path(configured)
@@ -45,14 +45,19 @@ class NodeDirectory:
 
     def claim(self) -> Path:
         for attempt in range(1, MAX_CLAIM_TRIES + 1):
-            candidate = self.base / (self.name if attempt == 1 else f"{self.name}-{attempt}")
+            candidate = self.base / (
+                self.name if attempt == 1 else f"{self.name}-{attempt}"
+            )
             candidate.mkdir(parents=True, exist_ok=True)
             lock_file = open(candidate / "node.lock", "w")
             try:
                 fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 lock_file.close()
-                logger.info("node folder %s is in use by another process; trying the next", candidate)
+                logger.info(
+                    "node folder %s is in use by another process; trying the next",
+                    candidate,
+                )
                 continue
             lock_file.write(str(os.getpid()))
             lock_file.flush()

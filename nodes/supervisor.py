@@ -43,7 +43,12 @@ class Supervisor:
         Seconds a job may run when it sets no timeout itself.
     """
 
-    def __init__(self, node: str, runners: dict[str, Runner], default_timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        node: str,
+        runners: dict[str, Runner],
+        default_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
         self.node = node
         self.runners = runners
         self.default_timeout = default_timeout
@@ -72,13 +77,17 @@ class Supervisor:
         timer.daemon = True
         with self._lock:
             self._running[job.id] = execution
-        logger.debug("job %s starts on %s runner of node %s", job.id, job.runner, self.node)
+        logger.debug(
+            "job %s starts on %s runner of node %s", job.id, job.runner, self.node
+        )
         timer.start()
         try:
             outcome = runner.run(job, execution)
         except Exception as exc:
             logger.exception("runner %s failed on job %s", job.runner, job.id)
-            outcome = self._failed(job, "ErrorRunner", f"runner {job.runner!r} failed: {exc!r}")
+            outcome = self._failed(
+                job, "ErrorRunner", f"runner {job.runner!r} failed: {exc!r}"
+            )
             outcome.output = execution.output
         finally:
             timer.cancel()
@@ -104,7 +113,9 @@ class Supervisor:
         for runner in self.runners.values():
             runner.close()
 
-    def _apply_cancel_reason(self, outcome: JobOutcome, execution: Execution, timeout: float) -> JobOutcome:
+    def _apply_cancel_reason(
+        self, outcome: JobOutcome, execution: Execution, timeout: float
+    ) -> JobOutcome:
         reason = execution.cancel_reason
         if reason is None or outcome.state is not JobState.ERROR:
             return outcome
@@ -112,7 +123,8 @@ class Supervisor:
             outcome.state = JobState.TIMEOUT
             outcome.error = ScriptError(
                 "ErrorTimeout",
-                f"job timed out after {timeout:g} s and was stopped; give it a longer timeout if it needs one",
+                f"job timed out after {timeout:g} s and was stopped; "
+                "give it a longer timeout if it needs one",
                 outcome.error.line if outcome.error else None,
                 outcome.error.column if outcome.error else None,
             )

@@ -38,8 +38,16 @@ def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
     def emit(event: dict[str, Any]) -> None:
         worker.log_event(EVENT_TOPIC, event)
 
-    emit({"type": protocol.STATE, "job": job.id, "flow": job.flow, "state": JobState.RUNNING.value,
-          "node": plugin.node_name, "time": now()})
+    emit(
+        {
+            "type": protocol.STATE,
+            "job": job.id,
+            "flow": job.flow,
+            "state": JobState.RUNNING.value,
+            "node": plugin.node_name,
+            "time": now(),
+        }
+    )
     assert plugin.supervisor is not None
     return plugin.supervisor.run(job, emit).to_dict()
 

@@ -8,6 +8,8 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: cargo is missing; install Rust (https://rustup.rs) to build the Rhai binding" >&2
     exit 1
 fi
+# The maturin build backend runs `maturin` from PATH when build isolation is off.
+export PATH="$PWD/.venv/bin:$PATH"
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv"
     python3 -m venv .venv

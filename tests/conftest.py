@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 import psutil
 import pytest
@@ -23,7 +22,11 @@ def _redis_servers_under(folder: str) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter(["name", "cmdline", "cwd"]):
         try:
-            text = " ".join(process.info["cmdline"] or []) + " " + (process.info["cwd"] or "")
+            text = (
+                " ".join(process.info["cmdline"] or [])
+                + " "
+                + (process.info["cwd"] or "")
+            )
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         if "redis-server" in (process.info["name"] or "") and folder in text:
@@ -37,17 +40,32 @@ class CoordinatorProcess:
     def __init__(self, workers: int = 2, extra: tuple[str, ...] = ()) -> None:
         self.home = tempfile.mkdtemp(prefix="home-", dir=_HOME)
         command = [
-            sys.executable, "-m", "coordinator", "coordinator", "--embedded",
-            "--request-address", "tcp://127.0.0.1:0", "--events-address", "tcp://127.0.0.1:0",
-            "--workers", str(workers), *extra,
+            sys.executable,
+            "-m",
+            "coordinator",
+            "coordinator",
+            "--embedded",
+            "--request-address",
+            "tcp://127.0.0.1:0",
+            "--events-address",
+            "tcp://127.0.0.1:0",
+            "--workers",
+            str(workers),
+            *extra,
         ]
         environment = {**os.environ, "HERO_HOME": self.home}
         self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, text=True, start_new_session=True, env=environment
+            command,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env=environment,
         )
         line = self.process.stdout.readline()
         if not line:
-            raise RuntimeError(f"coordinator exited with status {self.process.wait()} before it was ready")
+            raise RuntimeError(
+                f"coordinator exited with status {self.process.wait()} before it was ready"
+            )
         self.endpoints = json.loads(line)
         self.address: str = self.endpoints["request"]
 
@@ -103,7 +121,10 @@ def _execute(client, code: str, timeout: float = 120) -> tuple[dict, list[dict]]
         message = client.get_iopub_msg(timeout=timeout)
         if message["parent_header"].get("msg_id") != msg_id:
             continue
-        if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+        if (
+            message["msg_type"] == "status"
+            and message["content"]["execution_state"] == "idle"
+        ):
             break
         if message["msg_type"] in ("stream", "execute_result", "display_data", "error"):
             outputs.append(message)

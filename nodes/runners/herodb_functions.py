@@ -22,7 +22,10 @@ def _check_key(function: str, key: Any) -> str:
 
 
 def register_herodb(engine: Engine, client: redis.Redis) -> None:
-    """Register ``db_set``, ``db_get``, ``db_delete``, ``db_exists`` and ``db_keys`` on ``engine``."""
+    """Register the HeroDB functions on ``engine``, bound to one context's ``client``.
+
+    They are ``db_set``, ``db_get``, ``db_delete``, ``db_exists`` and ``db_keys``.
+    """
 
     def db_set(key: Any, value: Any) -> None:
         client.set(_check_key("db_set", key), json.dumps(to_json_safe(value)))

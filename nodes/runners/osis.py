@@ -42,7 +42,9 @@ class OsisRunner:
 
     script_type = "osis"
 
-    def __init__(self, node: str, herodb: HeroDB, limits: EngineLimits | None = None) -> None:
+    def __init__(
+        self, node: str, herodb: HeroDB, limits: EngineLimits | None = None
+    ) -> None:
         self.node = node
         self.herodb = herodb
         self.limits = limits or EngineLimits()
@@ -59,7 +61,11 @@ class OsisRunner:
     def run(self, job: Job, execution: Execution) -> JobOutcome:
         engine = Engine(**dataclasses.asdict(self.limits))
         engine.set_print(lambda text: execution.write("stdout", text))
-        engine.set_debug(lambda text, line, column: execution.write("debug", _debug_line(text, line, column)))
+        engine.set_debug(
+            lambda text, line, column: execution.write(
+                "debug", _debug_line(text, line, column)
+            )
+        )
         register_herodb(engine, self.herodb.client(job.context))
         execution.attach(engine)
 

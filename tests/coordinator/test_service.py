@@ -17,7 +17,13 @@ from herolib.states import JobState
 
 def make_job(script: str, context: str | None = None, **fields) -> Job:
     flow = new_id("flow-")
-    return Job(id=new_id(f"{flow}."), flow=flow, context=context or new_id("ctx-"), script=script, **fields)
+    return Job(
+        id=new_id(f"{flow}."),
+        flow=flow,
+        context=context or new_id("ctx-"),
+        script=script,
+        **fields,
+    )
 
 
 async def run_jobs(address: str, *jobs: Job) -> tuple[list, list[list[dict]]]:
@@ -74,14 +80,18 @@ def test_session_state_stays_within_context(coordinator_process):
     define = make_job("let total = 10; fn twice(x) { x * 2 }", context)
     use = make_job("twice(total)", context)
     stranger = make_job('is_def_var("total")')
-    outcomes, _ = asyncio.run(run_jobs(coordinator_process.address, define, use, stranger))
+    outcomes, _ = asyncio.run(
+        run_jobs(coordinator_process.address, define, use, stranger)
+    )
     assert outcomes[1].value == 20
     assert outcomes[2].value is False
 
 
 def test_herodb_keys_are_per_context(coordinator_process):
     context = new_id("ctx-")
-    store = make_job('db_set("colour", #{name: "teal", rgb: [0, 128, 128]}); db_keys()', context)
+    store = make_job(
+        'db_set("colour", #{name: "teal", rgb: [0, 128, 128]}); db_keys()', context
+    )
     read = make_job('db_get("colour")', context)
     other = make_job('db_get("colour")')
     outcomes, _ = asyncio.run(run_jobs(coordinator_process.address, store, read, other))
@@ -139,7 +149,12 @@ def test_status_record_has_times(coordinator_process):
 
     record = asyncio.run(scenario())
     assert record["state"] == "finished"
-    assert record["submitted"] <= record["started"] <= record["finished"] <= record["received"]
+    assert (
+        record["submitted"]
+        <= record["started"]
+        <= record["finished"]
+        <= record["received"]
+    )
 
 
 def test_duplicate_job_id_rejected(coordinator_process):
@@ -163,7 +178,9 @@ def test_runner_without_node_rejected(coordinator_process):
         client = CoordinatorClient(coordinator_process.address)
         await client.connect()
         try:
-            with pytest.raises(CoordinatorError, match="no live node serves the 'python' runner"):
+            with pytest.raises(
+                CoordinatorError, match="no live node serves the 'python' runner"
+            ):
                 await client.submit(make_job("1", runner="python"))
         finally:
             await client.close()
@@ -189,7 +206,10 @@ def test_malformed_request_gets_error_reply(coordinator_process):
 
 def test_stop_ends_workers_and_herodb(start_coordinator, redis_servers_under):
     coordinator = start_coordinator(workers=1)
-    tree = [psutil.Process(coordinator.process.pid), *psutil.Process(coordinator.process.pid).children(recursive=True)]
+    tree = [
+        psutil.Process(coordinator.process.pid),
+        *psutil.Process(coordinator.process.pid).children(recursive=True),
+    ]
     servers = redis_servers_under(coordinator.home)
     assert len(servers) == 2  # the node's HeroDB and the coordinator's store
     assert coordinator.stop() == 0

@@ -10,7 +10,12 @@ from hero_kernel.cells import HEROSCRIPT, PYTHON, RHAI, split_cell
         ("%%python\nx = 1", PYTHON, "x = 1", 2),
         ("%%rhai\n40 + 2", RHAI, "40 + 2", 2),
         ("%%heroscript\n!!db.set key:a", HEROSCRIPT, "!!db.set key:a", 2),
-        ("\n// a comment\n!!core.echo text:hi", HEROSCRIPT, "\n// a comment\n!!core.echo text:hi", 1),
+        (
+            "\n// a comment\n!!core.echo text:hi",
+            HEROSCRIPT,
+            "\n// a comment\n!!core.echo text:hi",
+            1,
+        ),
         ("!!flag", RHAI, "!!flag", 1),
         ("!true", RHAI, "!true", 1),
     ],

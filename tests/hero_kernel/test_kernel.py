@@ -35,8 +35,13 @@ def test_print_streams_and_value_is_result(kernel, run):
 
 def test_map_result_carries_json(kernel, run):
     _, outputs = run('#{name: "ada", langs: ["rhai", "rust"]}')
-    [result] = [msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"]
-    assert result["data"]["application/json"] == {"langs": ["rhai", "rust"], "name": "ada"}
+    [result] = [
+        msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
+    ]
+    assert result["data"]["application/json"] == {
+        "langs": ["rhai", "rust"],
+        "name": "ada",
+    }
     assert result["data"]["text/plain"].startswith("#{")
 
 
@@ -44,7 +49,9 @@ def test_state_persists_across_cells(kernel, run):
     run("let base = 100;\nfn bump(x) { x + 5 }")
     reply, outputs = run("bump(base)")
     assert reply["status"] == "ok"
-    [result] = [msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"]
+    [result] = [
+        msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
+    ]
     assert result["data"]["text/plain"] == "105"
 
 
@@ -75,7 +82,9 @@ def test_unit_result_shows_nothing(kernel, run):
 def test_python_cell_runs_in_ipython(kernel, run):
     reply, outputs = run("%%python\nimport sys\nsys.version_info.major + 0")
     assert reply["status"] == "ok"
-    [result] = [msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"]
+    [result] = [
+        msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
+    ]
     assert result["data"]["text/plain"] == "3"
 
 
@@ -87,7 +96,11 @@ def test_integer_overflow_is_arithmetic_error(kernel, run):
 
 def test_is_complete_uses_rhai_parser(kernel):
     client = kernel[1]
-    for code, status in [("let x = 1;", "complete"), ("fn f() {", "incomplete"), ("let = ;", "invalid")]:
+    for code, status in [
+        ("let x = 1;", "complete"),
+        ("fn f() {", "incomplete"),
+        ("let = ;", "invalid"),
+    ]:
         client.is_complete(code)
         reply = client.get_shell_msg(timeout=30)
         assert reply["content"]["status"] == status, code
@@ -99,7 +112,10 @@ def test_interrupt_stops_endless_loop(kernel, run):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         message = client.get_iopub_msg(timeout=60)
-        if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
+        if (
+            message["parent_header"].get("msg_id") == msg_id
+            and message["msg_type"] == "stream"
+        ):
             break
     manager.interrupt_kernel()
     reply = client.get_shell_msg(timeout=10)
@@ -114,7 +130,9 @@ def test_interrupt_stops_endless_loop(kernel, run):
 def test_shutdown_leaves_no_process(tmp_path, execute, redis_servers_under):
     home = str(tmp_path / "home")
     environment = {**os.environ, "HERO_HOME": home}
-    manager, client = start_new_kernel(kernel_name="hero", startup_timeout=120, env=environment)
+    manager, client = start_new_kernel(
+        kernel_name="hero", startup_timeout=120, env=environment
+    )
     try:
         reply, _ = execute(client, 'db_set("k", 1); db_get("k")')
         assert reply["status"] == "ok"

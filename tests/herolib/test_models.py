@@ -37,7 +37,9 @@ def test_job_rejects_bad_timeout(timeout):
 
 def test_job_from_dict_rejects_unknown_and_missing_fields():
     with pytest.raises(InvalidJobError, match="'colour'"):
-        Job.from_dict({"id": "j", "flow": "f", "context": "c", "script": "", "colour": "red"})
+        Job.from_dict(
+            {"id": "j", "flow": "f", "context": "c", "script": "", "colour": "red"}
+        )
     with pytest.raises(InvalidJobError, match="'script'"):
         Job.from_dict({"id": "j", "flow": "f", "context": "c"})
     with pytest.raises(InvalidJobError, match="JSON object"):
@@ -57,7 +59,10 @@ def test_outcome_round_trips_with_error():
 
 
 def test_script_error_text_has_position():
-    assert str(ScriptError("ErrorParsing", "Expecting ';'", 2, 5)) == "ErrorParsing: Expecting ';' (line 2, column 5)"
+    assert (
+        str(ScriptError("ErrorParsing", "Expecting ';'", 2, 5))
+        == "ErrorParsing: Expecting ';' (line 2, column 5)"
+    )
     assert str(ScriptError("ErrorRuntime", "boom")) == "ErrorRuntime: boom"
 
 

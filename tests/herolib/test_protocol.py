@@ -8,7 +8,11 @@ from herolib.errors import ProtocolError
 
 def test_request_round_trip():
     frame = protocol.encode({"type": "submit", "id": "r1", "job": {"id": "j"}})
-    assert protocol.decode_request(frame) == {"type": "submit", "id": "r1", "job": {"id": "j"}}
+    assert protocol.decode_request(frame) == {
+        "type": "submit",
+        "id": "r1",
+        "job": {"id": "j"},
+    }
 
 
 @pytest.mark.parametrize(
@@ -40,7 +44,13 @@ def test_replies_carry_request_id():
 
 
 def test_json_safe_conversion():
-    value = {"blob": b"\x01\x02", "nan": math.nan, "inf": -math.inf, "nested": [1, {"x": b"a"}], 3: None}
+    value = {
+        "blob": b"\x01\x02",
+        "nan": math.nan,
+        "inf": -math.inf,
+        "nested": [1, {"x": b"a"}],
+        3: None,
+    }
     assert protocol.to_json_safe(value) == {
         "blob": [1, 2],
         "nan": "nan",

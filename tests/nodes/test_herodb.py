@@ -48,7 +48,10 @@ def test_stop_ends_the_server_process(tmp_path):
     pid = db.pid
     assert psutil.pid_exists(pid)
     db.stop()
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert (
+        not psutil.pid_exists(pid)
+        or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    )
 
 
 def test_full_node_raises_clear_error(tmp_path):

@@ -134,7 +134,9 @@ def test_python_int_overflow_raises(engine):
     session = Session()
     with pytest.raises(OverflowError) as caught:
         session.set("big", 2**70)
-    assert "Python int 1180591620717411303424 does not fit in Rhai's 64-bit INT" in str(caught.value)
+    assert "Python int 1180591620717411303424 does not fit in Rhai's 64-bit INT" in str(
+        caught.value
+    )
     assert "big" not in session
 
 

@@ -16,7 +16,7 @@ from nodes.rhai import parse_status
         "if x { 1 } else { 2 }",
         "print(`value ${x}`)",
         "1 + 2 // trailing comment",
-        "let s = \"a \\\n b\";",
+        'let s = "a \\\n b";',
         "/* closed /* nested */ comment */ 1",
         'let r = #"raw "quoted" text"#;',
     ],

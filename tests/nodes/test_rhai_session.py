@@ -184,7 +184,9 @@ def test_session_read_during_script_no_deadlock(engine, session):
     # While the session is locked by the loop, reads wait with the GIL released,
     # so this thread can still cancel the engine from Python.
     reader_result = {}
-    reader = threading.Thread(target=lambda: reader_result.update(value=session.variables()))
+    reader = threading.Thread(
+        target=lambda: reader_result.update(value=session.variables())
+    )
     reader.start()
     engine.cancel()
     runner.join(30)
