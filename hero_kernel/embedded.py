@@ -17,6 +17,9 @@ from typing import Any
 
 import psutil
 
+from herolib.errors import HeroError
+from nodes.directory import hero_home
+
 logger = logging.getLogger(__name__)
 
 #: Seconds to wait for the coordinator and its LocalCluster to come up.
@@ -25,7 +28,7 @@ START_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
 
 
-class EmbeddedCoordinatorError(RuntimeError):
+class EmbeddedCoordinatorError(HeroError):
     """The embedded coordinator did not start."""
 
 
@@ -40,6 +43,7 @@ class EmbeddedCoordinator:
 
     def __init__(self, workers: int = 2) -> None:
         self.workers = workers
+        self.log_path = hero_home() / "embedded" / "coordinator.log"
         self.process: subprocess.Popen[str] | None = None
         self.endpoints: dict[str, Any] | None = None
         self._ready: asyncio.Future[dict[str, Any]] | None = None
@@ -48,8 +52,11 @@ class EmbeddedCoordinator:
         """Start the process without waiting for it to be ready."""
         if self.process is not None:
             return
+        # -P keeps the working folder off sys.path, so a source checkout there cannot
+        # shadow the installed package and its compiled Rhai binding.
         command = [
             sys.executable,
+            "-P",
             "-m",
             "coordinator",
             "coordinator",
@@ -63,10 +70,21 @@ class EmbeddedCoordinator:
             "--parent-pid",
             str(os.getpid()),
         ]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, text=True, start_new_session=True
+        # Its log goes to a file: the kernel forwards its own stderr into the notebook.
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                start_new_session=True,
+            )
+        logger.info(
+            "started embedded coordinator, pid %d, logging to %s",
+            self.process.pid,
+            self.log_path,
         )
-        logger.info("started embedded coordinator, pid %d", self.process.pid)
 
     async def ready(self) -> dict[str, Any]:
         """Wait until the process prints its endpoints, and return them."""
@@ -87,7 +105,7 @@ class EmbeddedCoordinator:
         except TimeoutError:
             raise EmbeddedCoordinatorError(
                 f"the embedded coordinator (pid {self.process.pid}) did not start "
-                f"within {START_TIMEOUT:g} s; see the kernel's log for its errors"
+                f"within {START_TIMEOUT:g} s; see its log in {self.log_path}"
             ) from None
         if not line:
             code = self.process.wait()
@@ -95,7 +113,7 @@ class EmbeddedCoordinator:
             self.process = None
             raise EmbeddedCoordinatorError(
                 f"the embedded coordinator exited with status {code} before it was ready; "
-                f"see the kernel's log for its errors"
+                f"see its log in {self.log_path}"
             )
         self.endpoints = json.loads(line)
         logger.info("embedded coordinator ready at %s", self.endpoints["request"])
@@ -107,6 +125,8 @@ class EmbeddedCoordinator:
         self.endpoints = None
         if process is None:
             return
+        if process.stdout is not None:
+            process.stdout.close()
         try:
             tree = [
                 psutil.Process(process.pid),

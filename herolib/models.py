@@ -137,7 +137,7 @@ class JobOutcome:
     """What a node reports for a job that reached a final state.
 
     ``value`` is the script's result converted to JSON-safe Python, ``text`` how the
-    engine displays it and ``type_name`` its engine type. ``output`` holds every
+    engine displays it and ``type_name`` its engine type. ``output`` contains every
     ``print`` line in order, so a listener that missed an output event can fill the gap.
     Times are Unix seconds.
     """

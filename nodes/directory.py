@@ -1,4 +1,4 @@
-"""Where a node keeps its files, and the lock that makes the folder its own."""
+"""Node folders: where a node keeps its files, locked while the node runs."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def safe_name(name: str) -> str:
 class NodeDirectory:
     """A node's folder under ``base``, held with an exclusive lock while the node runs.
 
-    When another live process holds ``base/NAME``, the next free ``base/NAME-2``,
+    When another live process has locked ``base/NAME``, the next free ``base/NAME-2``,
     ``base/NAME-3``, ... is used, so two clusters on one machine never share a HeroDB.
     The lock goes away with the process, even when it is killed.
     """

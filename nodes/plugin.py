@@ -32,7 +32,7 @@ class HeroNodePlugin(WorkerPlugin):
     Parameters
     ----------
     base_dir
-        Folder that holds one sub-folder per node; defaults to ``hero_home()/nodes``.
+        Folder that contains one sub-folder per node; defaults to ``hero_home()/nodes``.
     runners
         Runner types this node serves.
     default_timeout

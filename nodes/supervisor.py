@@ -61,7 +61,10 @@ class Supervisor:
             return list(self._running)
 
     def run(self, job: Job, emit: Emit) -> JobOutcome:
-        """Run ``job`` to a final state and return its outcome; never raises for script errors."""
+        """Run ``job`` to a final state and return its outcome.
+
+        Script and runner failures become an outcome in state ``error``; nothing is raised.
+        """
         runner = self.runners.get(job.runner)
         if runner is None:
             served = ", ".join(sorted(self.runners)) or "none"

@@ -41,6 +41,7 @@ class CoordinatorProcess:
         self.home = tempfile.mkdtemp(prefix="home-", dir=_HOME)
         command = [
             sys.executable,
+            "-P",
             "-m",
             "coordinator",
             "coordinator",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 
 import psutil
@@ -146,3 +147,44 @@ def test_shutdown_leaves_no_process(tmp_path, execute, redis_servers_under):
         manager.shutdown_kernel(now=False)
     gone, alive = psutil.wait_procs(tree + servers, timeout=60)
     assert [process.pid for process in alive] == []
+
+
+def test_job_timeout_is_named(tmp_path, execute):
+    environment = {**os.environ, "HERO_HOME": str(tmp_path), "HERO_JOB_TIMEOUT": "1"}
+    manager, client = start_new_kernel(
+        kernel_name="hero", startup_timeout=120, env=environment
+    )
+    try:
+        reply, outputs = execute(client, "let n = 0;\nloop { n += 1; }")
+        assert reply["status"] == "error"
+        assert reply["ename"] == "ErrorTimeout"
+        assert "timed out after 1 s" in reply["evalue"]
+        errors = [msg["content"] for msg in outputs if msg["msg_type"] == "error"]
+        assert errors[0]["ename"] == "ErrorTimeout"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+
+
+def test_unreachable_coordinator_names_address(tmp_path, execute):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    environment = {
+        **os.environ,
+        "HERO_HOME": str(tmp_path),
+        "HERO_COORDINATOR": address,
+    }
+    manager, client = start_new_kernel(
+        kernel_name="hero", startup_timeout=120, env=environment
+    )
+    try:
+        reply, _ = execute(client, "1 + 1", timeout=30)
+        assert reply["status"] == "error"
+        assert reply["ename"] == "CoordinatorUnreachable"
+        assert address in reply["evalue"]
+        python_reply, _ = execute(client, "%%python\n1 + 1", timeout=30)
+        assert python_reply["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)

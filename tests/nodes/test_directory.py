@@ -20,7 +20,7 @@ def test_lock_of_dead_process_is_free(tmp_path):
         "import sys; from pathlib import Path; from nodes.directory import NodeDirectory;"
         f"NodeDirectory(Path({str(tmp_path)!r}), 'n').claim()"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-P", "-c", code], check=True)
     directory = NodeDirectory(tmp_path, "n")
     try:
         assert directory.claim() == tmp_path / "n"

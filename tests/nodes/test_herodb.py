@@ -69,7 +69,7 @@ def test_full_node_raises_clear_error(tmp_path):
 def test_size_counts_keys_of_all_contexts(herodb):
     herodb.client("a").set("k1", "1")
     herodb.client("b").set("k2", "2")
-    # Database 0 holds the context registry: two more keys.
+    # Database 0 contains the context registry: two more keys.
     assert herodb.size() == 4
 
 

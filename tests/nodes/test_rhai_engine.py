@@ -399,7 +399,10 @@ def test_gil_released_while_script_runs():
     # `loop {}` runs, so it would never reach cancel(). The check runs in a child
     # process, so that such a hang ends at the timeout instead of stalling pytest.
     completed = subprocess.run(
-        [sys.executable, "-c", GIL_CHECK], capture_output=True, text=True, timeout=120
+        [sys.executable, "-P", "-c", GIL_CHECK],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.split() == ["True", "ErrorTerminated"]
