@@ -156,6 +156,13 @@ class HeroKernel(IPythonKernel):
 
         try:
             outcome = await self._run_rhai(cell, silent, self.get_parent("shell"))
+        except asyncio.CancelledError:
+            # Only an interrupt before submission cancels this task; see _InterruptGuard.
+            error = ScriptError(
+                "KeyboardInterrupt",
+                "interrupted before the job reached the coordinator",
+            )
+            return self._send_error(error, cell, count, silent)
         except HeroError as exc:
             return self._send_error(
                 ScriptError(type(exc).__name__, str(exc)), cell, count, silent
@@ -188,6 +195,22 @@ class HeroKernel(IPythonKernel):
     async def _run_rhai(
         self, cell: Cell, silent: bool, parent: dict[str, Any]
     ) -> JobOutcome:
+        with _InterruptGuard(self) as guard:
+            try:
+                return await self._submit_and_wait(cell, silent, parent, guard)
+            except asyncio.CancelledError:
+                if not guard.interrupted_early:
+                    raise
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+        raise Interrupted(
+            "interrupted before the job reached the coordinator; run the cell again"
+        )
+
+    async def _submit_and_wait(
+        self, cell: Cell, silent: bool, parent: dict[str, Any], guard: _InterruptGuard
+    ) -> JobOutcome:
         client = await self._coordinator()
         self._cells += 1
         flow = f"{self.context}.{self._cells}"
@@ -216,13 +239,8 @@ class HeroKernel(IPythonKernel):
                 )
 
         outcome = await client.submit(job, on_event)
-        with self._cancel_on_interrupt(client, job):
-            return await client.wait(job.id, outcome)
-
-    def _cancel_on_interrupt(
-        self, client: CoordinatorClient, job: Job
-    ) -> _InterruptGuard:
-        return _InterruptGuard(self, client, job)
+        guard.watch(client, job)
+        return await client.wait(job.id, outcome)
 
     async def _coordinator(self) -> CoordinatorClient:
         if self._client is not None:
@@ -309,19 +327,26 @@ class HeroKernel(IPythonKernel):
         return super().do_shutdown(restart)
 
 
-class _InterruptGuard:
-    """While a Rhai job runs, turn SIGINT into a cancel request for that job.
+class Interrupted(HeroError):
+    """Kernel > Interrupt arrived before the cell's job was submitted."""
 
-    The kernel's default handler would raise KeyboardInterrupt inside the event loop;
-    here the signal only schedules the cancel, and the job then ends as cancelled.
+
+class _InterruptGuard:
+    """While a Rhai cell runs, turn SIGINT into a cancel request for its job.
+
+    The kernel's default handler would raise KeyboardInterrupt inside the event loop.
+    Here the signal cancels the job once it is submitted; before that, while the
+    kernel still waits for the coordinator, it cancels the waiting task instead.
     """
 
-    def __init__(self, kernel: HeroKernel, client: CoordinatorClient, job: Job) -> None:
+    def __init__(self, kernel: HeroKernel) -> None:
         self.kernel = kernel
-        self.client = client
-        self.job = job
+        self.client: CoordinatorClient | None = None
+        self.job: Job | None = None
+        self.interrupted_early = False
+        self._task = asyncio.current_task()
         self._saved: Any = None
-        self._tasks: list[asyncio.Task[Any]] = []
+        self._requests: list[asyncio.Task[Any]] = []
 
     def __enter__(self) -> _InterruptGuard:
         if threading.current_thread() is threading.main_thread():
@@ -335,12 +360,22 @@ class _InterruptGuard:
         if self._saved is not None:
             signal.signal(signal.SIGINT, self._saved)
 
+    def watch(self, client: CoordinatorClient, job: Job) -> None:
+        """Send later interrupts to ``job`` through ``client``."""
+        self.client, self.job = client, job
+
     def _interrupt(self) -> None:
+        if self.job is None:
+            self.kernel.log.info("interrupt before the job was submitted")
+            self.interrupted_early = True
+            if self._task is not None:
+                self._task.cancel()
+            return
         self.kernel.log.info("interrupt: cancelling job %s", self.job.id)
-        task = asyncio.ensure_future(self._cancel())
-        self._tasks.append(task)
+        self._requests.append(asyncio.ensure_future(self._cancel()))
 
     async def _cancel(self) -> None:
+        assert self.client is not None and self.job is not None
         try:
             await self.client.cancel(self.job.id, INTERRUPT_REASON)
         except HeroError:

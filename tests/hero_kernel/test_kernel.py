@@ -185,6 +185,25 @@ def test_unreachable_coordinator_names_address(tmp_path, execute):
         assert address in reply["evalue"]
         python_reply, _ = execute(client, "%%python\n1 + 1", timeout=30)
         assert python_reply["status"] == "ok"
+
+        # An interrupt while the kernel still waits for the coordinator ends the cell.
+        msg_id = client.execute("2 + 2")
+        while True:
+            message = client.get_iopub_msg(timeout=30)
+            if (
+                message["parent_header"].get("msg_id") == msg_id
+                and message["msg_type"] == "execute_input"
+            ):
+                break
+        # ipykernel publishes execute_input just before it calls do_execute, and a signal
+        # in between meets ipykernel's own handler; the connect attempt lasts 5 s.
+        time.sleep(0.5)
+        manager.interrupt_kernel()
+        interrupted = client.get_shell_msg(timeout=30)["content"]
+        assert interrupted["status"] == "error"
+        assert interrupted["ename"] == "Interrupted"
+        after, _ = execute(client, "%%python\n'still here'", timeout=30)
+        assert after["status"] == "ok"
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
