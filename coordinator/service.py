@@ -180,9 +180,12 @@ class Coordinator:
             )
         placement = await self.placement.place(job)
         self.store.submitted(job, now())
+        task = job.to_dict()
+        if task["session"] is None:
+            task["session"] = self.store.session(job.context)
         future = self.client.submit(
             run_job,
-            job.to_dict(),
+            task,
             key=job.id,
             pure=False,
             resources={job.runner: 1},
@@ -204,6 +207,10 @@ class Coordinator:
         received = now()
 
         await self._flush_output(job, outcome)
+        if outcome.session is not None:
+            # The snapshot is kept for the context's next job; nobody else needs it.
+            self.store.save_session(job.context, outcome.session)
+            outcome.session = None
         self.store.finished(outcome, received)
         self._publish(
             job.flow,

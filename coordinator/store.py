@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 JOB_KEY = "hero:job:{}"
 JOBS_INDEX = "hero:jobs"
+SESSION_KEY = "hero:session:{}"
 
 
 class JobStore:
@@ -23,7 +24,8 @@ class JobStore:
     A record is a Redis hash with the job definition, its state and its times
     (``submitted``, ``started``, ``finished``, ``received``, in Unix seconds); a
     finished job also has its outcome. ``hero:jobs`` is a sorted set of job ids by
-    submission time.
+    submission time, and ``hero:session:CONTEXT`` the latest session snapshot of a
+    context as JSON.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -85,6 +87,14 @@ class JobStore:
             if field in record:
                 record[field] = float(record[field])
         return record
+
+    def session(self, context: str) -> dict[str, Any] | None:
+        """Return the latest session snapshot of ``context``, or None."""
+        text = self._redis.get(SESSION_KEY.format(context))
+        return None if text is None else dict(json.loads(text))
+
+    def save_session(self, context: str, snapshot: dict[str, Any]) -> None:
+        self._redis.set(SESSION_KEY.format(context), json.dumps(snapshot))
 
     def count(self) -> int:
         return int(self._redis.zcard(JOBS_INDEX))

@@ -21,6 +21,8 @@ from coordinator.client import CoordinatorClient
 from hero_kernel import __version__
 from hero_kernel.cells import PYTHON, RHAI, Cell, split_cell
 from hero_kernel.embedded import EmbeddedCoordinator
+from hero_kernel.introspection import Namespace, node_functions
+from hero_kernel.magics import LIMITS_HELP, format_limits, parse_limits
 from hero_kernel.render import error_content, result_data
 from herolib import protocol
 from herolib.errors import HeroError
@@ -37,48 +39,6 @@ SESSION_NAME_ENV = "JPY_SESSION_NAME"
 #: Environment variable with the default job timeout of a cell, in seconds.
 TIMEOUT_ENV = "HERO_JOB_TIMEOUT"
 INTERRUPT_REASON = "interrupted from the kernel (Kernel > Interrupt)"
-
-RHAI_KEYWORDS = (
-    "let",
-    "const",
-    "if",
-    "else",
-    "switch",
-    "do",
-    "while",
-    "loop",
-    "until",
-    "for",
-    "in",
-    "break",
-    "continue",
-    "return",
-    "throw",
-    "try",
-    "catch",
-    "fn",
-    "private",
-    "import",
-    "export",
-    "as",
-    "true",
-    "false",
-    "this",
-    "global",
-    "print",
-    "debug",
-    "type_of",
-    "is_def_var",
-    "is_def_fn",
-    "Fn",
-    "call",
-    "curry",
-    "db_set",
-    "db_get",
-    "db_delete",
-    "db_exists",
-    "db_keys",
-)
 
 
 class HeroKernel(IPythonKernel):
@@ -107,6 +67,9 @@ class HeroKernel(IPythonKernel):
         self._client: CoordinatorClient | None = None
         self._embedded: EmbeddedCoordinator | None = None
         self._cells = 0
+        self._namespace: Namespace | None = None
+        self._last_summary: dict[str, Any] | None = None
+        self.job_limits: dict[str, int] = {}
         if not os.environ.get(COORDINATOR_ENV):
             self._embedded = EmbeddedCoordinator()
             self._embedded.start()
@@ -123,6 +86,8 @@ class HeroKernel(IPythonKernel):
         cell_meta: dict[str, Any] | None = None,
         cell_id: str | None = None,
     ) -> dict[str, Any]:
+        if code.lstrip().startswith("%limits"):
+            return self._limits_magic(code.strip()[len("%limits") :], silent)
         cell = split_cell(code)
         if cell.language == PYTHON:
             return await super().do_execute(
@@ -137,6 +102,8 @@ class HeroKernel(IPythonKernel):
 
         count = self.shell.execution_count
         if store_history:
+            # NOTE: history "tail" and "search" requests see these cells; "range"
+            # requests for the current session do not.
             self.shell.history_manager.store_inputs(count, code)
             self.shell.execution_count += 1
         if cell.language != RHAI:
@@ -173,6 +140,10 @@ class HeroKernel(IPythonKernel):
                 ScriptError(type(exc).__name__, str(exc)), cell, count, silent
             )
 
+        if outcome.namespace is not None:
+            self._last_summary = outcome.namespace
+            if self._namespace is not None:
+                self._namespace.update(outcome.namespace)
         if outcome.state is not JobState.FINISHED:
             error = outcome.error or ScriptError(
                 "ErrorJob", f"job ended in state {outcome.state.value}"
@@ -184,6 +155,31 @@ class HeroKernel(IPythonKernel):
                 self.iopub_socket,
                 "execute_result",
                 {"execution_count": count, "data": data, "metadata": {}},
+            )
+        return {
+            "status": "ok",
+            "execution_count": count,
+            "payload": [],
+            "user_expressions": {},
+        }
+
+    def _limits_magic(self, arguments: str, silent: bool) -> dict[str, Any]:
+        count = self.shell.execution_count
+        self.shell.execution_count += 1
+        if arguments.strip() in ("-h", "--help"):
+            text = LIMITS_HELP
+        else:
+            try:
+                self.job_limits = parse_limits(arguments, self.job_limits)
+            except HeroError as exc:
+                cell = Cell(RHAI, arguments)
+                return self._send_error(
+                    ScriptError("UsageError", str(exc)), cell, count, silent
+                )
+            text = format_limits(self.job_limits)
+        if not silent:
+            self.send_response(
+                self.iopub_socket, "stream", {"name": "stdout", "text": text + "\n"}
             )
         return {
             "status": "ok",
@@ -222,6 +218,7 @@ class HeroKernel(IPythonKernel):
             runner="osis",
             timeout=self.job_timeout,
             name=f"cell {self._cells}",
+            limits=dict(self.job_limits) or None,
         )
 
         def on_event(event: dict[str, Any]) -> None:
@@ -295,18 +292,7 @@ class HeroKernel(IPythonKernel):
             reply["cursor_start"] += offset
             reply["cursor_end"] += offset
             return reply
-        start = cursor_pos
-        while start > 0 and (code[start - 1].isalnum() or code[start - 1] == "_"):
-            start -= 1
-        prefix = code[start:cursor_pos]
-        matches = [word for word in RHAI_KEYWORDS if prefix and word.startswith(prefix)]
-        return {
-            "status": "ok",
-            "matches": matches,
-            "cursor_start": start,
-            "cursor_end": cursor_pos,
-            "metadata": {},
-        }
+        return self.namespace.complete(code, cursor_pos)
 
     async def do_inspect(
         self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()
@@ -319,7 +305,15 @@ class HeroKernel(IPythonKernel):
                     cell.code, cursor_pos - offset, detail_level, omit_sections
                 )
             )
-        return {"status": "ok", "found": False, "data": {}, "metadata": {}}
+        return self.namespace.inspect(code, cursor_pos)
+
+    @property
+    def namespace(self) -> Namespace:
+        """Names for completion and inspection, built on first use."""
+        if self._namespace is None:
+            self._namespace = Namespace(node_functions())
+            self._namespace.update(self._last_summary)
+        return self._namespace
 
     def do_shutdown(self, restart: bool) -> dict[str, Any]:
         if self._embedded is not None:

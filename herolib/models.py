@@ -16,6 +16,17 @@ from herolib.states import JobState
 
 #: Script types a node can serve, after Hero Code's runners.
 RUNNER_TYPES = ("osis", "system", "python", "v")
+#: Engine limits a job may set. 0 keeps the engine's default: unlimited operations and
+#: sizes, and Rhai's own call-level and expression-depth limits.
+LIMIT_NAMES = (
+    "max_operations",
+    "max_call_levels",
+    "max_expr_depth",
+    "max_function_expr_depth",
+    "max_string_size",
+    "max_array_size",
+    "max_map_size",
+)
 
 
 def new_id(prefix: str = "") -> str:
@@ -46,6 +57,12 @@ class Job:
         node's default.
     name
         Human-readable job name within its flow.
+    limits
+        Engine limits for this job by name (see :data:`LIMIT_NAMES`), over the
+        runner's defaults.
+    session
+        Snapshot of the context's session to restore on the node; the coordinator
+        fills it in from its store.
     """
 
     id: str
@@ -55,6 +72,8 @@ class Job:
     runner: str = "osis"
     timeout: float | None = None
     name: str = ""
+    limits: dict[str, int] | None = None
+    session: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for field in ("id", "flow", "context"):
@@ -83,6 +102,9 @@ class Job:
                     f"or null, got {self.timeout!r}"
                 )
 
+        if self.limits is not None:
+            check_limits(self.limits, f"job {self.id}")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -108,6 +130,22 @@ class Job:
                 f"missing job field(s) {', '.join(map(repr, missing))}"
             )
         return cls(**data)
+
+
+def check_limits(limits: Any, owner: str) -> None:
+    """Raise :class:`InvalidJobError` unless ``limits`` maps known names to counts."""
+    if not isinstance(limits, dict):
+        raise InvalidJobError(f"{owner}: limits must be an object, got {limits!r}")
+    for name, value in limits.items():
+        if name not in LIMIT_NAMES:
+            raise InvalidJobError(
+                f"{owner}: unknown limit {name!r}; expected one of {', '.join(LIMIT_NAMES)}"
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidJobError(
+                f"{owner}: limit {name} must be a whole number >= 0 (0 keeps the default), "
+                f"got {value!r}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,8 +175,11 @@ class JobOutcome:
     """What a node reports for a job that reached a final state.
 
     ``value`` is the script's result converted to JSON-safe Python, ``text`` how the
-    engine displays it and ``type_name`` its engine type. ``output`` contains every
-    ``print`` line in order, so a listener that missed an output event can fill the gap.
+    engine displays it and ``type_name`` its engine type. ``session`` is the snapshot
+    of the context's session after the job, which the coordinator keeps, and
+    ``namespace`` a summary of it (variable names and types, functions) for the kernel.
+    ``output`` contains every ``print`` line in order, so a listener that missed an
+    output event can fill the gap.
     Times are Unix seconds.
     """
 
@@ -152,6 +193,8 @@ class JobOutcome:
     node: str = ""
     started: float | None = None
     finished: float | None = None
+    session: dict[str, Any] | None = None
+    namespace: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

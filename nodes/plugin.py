@@ -37,6 +37,8 @@ class HeroNodePlugin(WorkerPlugin):
         Runner types this node serves.
     default_timeout
         Seconds a job may run when it sets no timeout.
+    limits
+        Engine limits of the ``osis`` runner by name; jobs may override them.
     """
 
     name = PLUGIN_NAME
@@ -47,6 +49,7 @@ class HeroNodePlugin(WorkerPlugin):
         base_dir: str | None = None,
         runners: tuple[str, ...] = AVAILABLE_RUNNERS,
         default_timeout: float = DEFAULT_TIMEOUT,
+        limits: dict[str, int] | None = None,
     ) -> None:
         unknown = sorted(set(runners) - set(AVAILABLE_RUNNERS))
         if unknown:
@@ -57,6 +60,7 @@ class HeroNodePlugin(WorkerPlugin):
         self.base_dir = base_dir
         self.runner_types = tuple(runners)
         self.default_timeout = default_timeout
+        self.limits = limits
         self.node_name = ""
         self.directory: NodeDirectory | None = None
         self.herodb: HeroDB | None = None
@@ -71,7 +75,9 @@ class HeroNodePlugin(WorkerPlugin):
         path = self.directory.claim()
         self.herodb = HeroDB(path)
         self.herodb.start()
-        runners: dict[str, Runner] = {"osis": OsisRunner(self.node_name, self.herodb)}
+        runners: dict[str, Runner] = {
+            "osis": OsisRunner(self.node_name, self.herodb, self.limits)
+        }
         self.supervisor = Supervisor(
             self.node_name,
             {kind: runners[kind] for kind in self.runner_types},

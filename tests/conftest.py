@@ -37,8 +37,10 @@ def _redis_servers_under(folder: str) -> list[psutil.Process]:
 class CoordinatorProcess:
     """A ``hero coordinator --embedded`` process for tests."""
 
-    def __init__(self, workers: int = 2, extra: tuple[str, ...] = ()) -> None:
-        self.home = tempfile.mkdtemp(prefix="home-", dir=_HOME)
+    def __init__(
+        self, workers: int = 2, extra: tuple[str, ...] = (), home: str | None = None
+    ) -> None:
+        self.home = home or tempfile.mkdtemp(prefix="home-", dir=_HOME)
         command = [
             sys.executable,
             "-P",

@@ -1,7 +1,7 @@
 """Rhai functions that give a script the HeroDB database of its own context.
 
-Values are stored as JSON so that a map or an array comes back as the same map or
-array; other Redis clients see that JSON text.
+Values are stored as JSON, so a map or an array comes back as the same map or array.
+Other Redis clients see that JSON text.
 """
 
 from __future__ import annotations
@@ -21,33 +21,72 @@ def _check_key(function: str, key: Any) -> str:
     return key
 
 
-def register_herodb(engine: Engine, client: redis.Redis) -> None:
+def register_herodb(engine: Engine, client: redis.Redis | None) -> None:
     """Register the HeroDB functions on ``engine``, bound to one context's ``client``.
 
-    They are ``db_set``, ``db_get``, ``db_delete``, ``db_exists`` and ``db_keys``.
+    With ``client`` None the functions are registered for their signatures and docs
+    only (completion in the kernel); calling one then raises.
     """
 
+    def database() -> redis.Redis:
+        if client is None:
+            raise RuntimeError(
+                "HeroDB is not available here; run the script on a Hero node"
+            )
+        return client
+
     def db_set(key: Any, value: Any) -> None:
-        client.set(_check_key("db_set", key), json.dumps(to_json_safe(value)))
+        database().set(_check_key("db_set", key), json.dumps(to_json_safe(value)))
 
     def db_get(key: Any) -> Any:
-        text = client.get(_check_key("db_get", key))
+        text = database().get(_check_key("db_get", key))
         return None if text is None else json.loads(text)
 
     def db_delete(key: Any) -> bool:
-        return bool(client.delete(_check_key("db_delete", key)))
+        return bool(database().delete(_check_key("db_delete", key)))
 
     def db_exists(key: Any) -> bool:
-        return bool(client.exists(_check_key("db_exists", key)))
+        return bool(database().exists(_check_key("db_exists", key)))
 
     def db_keys(pattern: Any = "*") -> list[str]:
         if not isinstance(pattern, str):
             raise ValueError(f"db_keys: the pattern must be a string, got {pattern!r}")
-        return sorted(client.scan_iter(match=pattern))
+        return sorted(database().scan_iter(match=pattern))
 
-    engine.register_fn("db_set", db_set, 2)
-    engine.register_fn("db_get", db_get, 1)
-    engine.register_fn("db_delete", db_delete, 1)
-    engine.register_fn("db_exists", db_exists, 1)
-    engine.register_fn("db_keys", db_keys, 0)
-    engine.register_fn("db_keys", db_keys, 1)
+    register = engine.register_fn
+    register(
+        "db_set",
+        db_set,
+        2,
+        params=["key: string", "value: ?"],
+        doc="Store `value` under `key` in this notebook's HeroDB database.",
+    )
+    register(
+        "db_get",
+        db_get,
+        1,
+        params=["key: string"],
+        doc="Return the value stored under `key`, or () when there is none.",
+    )
+    register(
+        "db_delete",
+        db_delete,
+        1,
+        params=["key: string"],
+        doc="Delete `key`; return true when it existed.",
+    )
+    register(
+        "db_exists",
+        db_exists,
+        1,
+        params=["key: string"],
+        doc="Return true when `key` is stored.",
+    )
+    register("db_keys", db_keys, 0, doc="Return every key of this notebook, sorted.")
+    register(
+        "db_keys",
+        db_keys,
+        1,
+        params=["pattern: string"],
+        doc='Return the keys that match a Redis glob `pattern`, such as "user:*", sorted.',
+    )

@@ -5,61 +5,80 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from typing import Any
 
-from herolib.models import Job, JobOutcome, ScriptError, now
+from herolib.models import LIMIT_NAMES, Job, JobOutcome, ScriptError, check_limits, now
 from herolib.protocol import to_json_safe
 from herolib.states import JobState
 from nodes.execution import Execution
 from nodes.herodb import HeroDB
 from nodes.rhai import Engine, RhaiError, Session
 from nodes.runners.herodb_functions import register_herodb
+from nodes.sessions import SessionSnapshot, restore, take_snapshot
 
 logger = logging.getLogger(__name__)
 
+#: Limits whose 0 must reach the engine as "use Rhai's default" rather than as zero.
+DEPTH_LIMITS = ("max_call_levels", "max_expr_depth", "max_function_expr_depth")
 
-@dataclasses.dataclass(frozen=True)
-class EngineLimits:
-    """Limits of the Rhai engine per job; 0 or None keeps Rhai's own default.
+#: Defaults of the runner. The sizes keep one script from taking all of a node's
+#: memory; a long computation is bounded by the job's timeout, not by operations.
+DEFAULT_LIMITS: dict[str, int] = {
+    "max_operations": 0,
+    "max_call_levels": 0,
+    "max_expr_depth": 0,
+    "max_function_expr_depth": 0,
+    "max_string_size": 64 * 1024 * 1024,
+    "max_array_size": 10_000_000,
+    "max_map_size": 1_000_000,
+}
 
-    The sizes keep one script from taking all of a node's memory; a long computation is
-    bounded by the job's timeout rather than by ``max_operations``.
-    """
 
-    max_operations: int = 0
-    max_call_levels: int | None = None
-    max_expr_depth: int | None = None
-    max_string_size: int = 64 * 1024 * 1024
-    max_array_size: int = 10_000_000
-    max_map_size: int = 1_000_000
+def engine_options(limits: dict[str, int]) -> dict[str, Any]:
+    """Return the Engine keyword arguments for ``limits``."""
+    options: dict[str, Any] = dict(limits)
+    for name in DEPTH_LIMITS:
+        if not options.get(name):
+            options[name] = None
+    return options
+
+
+@dataclasses.dataclass
+class _CachedSession:
+    session: Session
+    version: int
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
 
 class OsisRunner:
-    """Runs Rhai jobs; keeps one Rhai session (scope and functions) per context.
+    """Runs Rhai jobs, with one Rhai session (scope and functions) per context.
 
-    NOTE: sessions live in this process only, so a context's variables are there for
-    the next job only when it runs on the same node, and are lost when the node stops.
+    The session of a context is cached in memory. When a job arrives with a snapshot
+    of a newer version than the cached one (because the context's last job ran on
+    another node, or this node restarted), the session is rebuilt from it.
+
+    Parameters
+    ----------
+    limits
+        Engine limits of this runner by name, over :data:`DEFAULT_LIMITS`; a job's
+        own limits override these.
     """
 
     script_type = "osis"
 
     def __init__(
-        self, node: str, herodb: HeroDB, limits: EngineLimits | None = None
+        self, node: str, herodb: HeroDB, limits: dict[str, int] | None = None
     ) -> None:
+        if limits is not None:
+            check_limits(limits, f"osis runner of node {node}")
         self.node = node
         self.herodb = herodb
-        self.limits = limits or EngineLimits()
-        self._sessions: dict[str, Session] = {}
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self._sessions: dict[str, _CachedSession] = {}
         self._lock = threading.Lock()
 
-    def session(self, context: str) -> Session:
-        with self._lock:
-            session = self._sessions.get(context)
-            if session is None:
-                session = self._sessions[context] = Session()
-            return session
-
     def run(self, job: Job, execution: Execution) -> JobOutcome:
-        engine = Engine(**dataclasses.asdict(self.limits))
+        engine = Engine(**engine_options({**self.limits, **(job.limits or {})}))
         engine.set_print(lambda text: execution.write("stdout", text))
         engine.set_debug(
             lambda text, line, column: execution.write(
@@ -70,30 +89,84 @@ class OsisRunner:
         execution.attach(engine)
 
         started = now()
-        try:
-            evaluation = engine.evaluate(job.script, self.session(job.context))
-        except RhaiError as exc:
-            error = ScriptError(exc.kind, exc.message, exc.line, exc.column)
-            return JobOutcome(
-                job=job.id,
-                state=JobState.ERROR,
-                error=error,
-                output=execution.output,
-                node=self.node,
-                started=started,
-                finished=now(),
+        cached = self._session(job, engine, execution)
+        with cached.lock:
+            try:
+                evaluation = engine.evaluate(job.script, cached.session)
+            except RhaiError as exc:
+                evaluation, error = (
+                    None,
+                    ScriptError(exc.kind, exc.message, exc.line, exc.column),
+                )
+            else:
+                error = None
+            cached.version += 1
+            snapshot = take_snapshot(cached.session, cached.version)
+        if snapshot.dropped:
+            logger.info(
+                "context %s: variables %s cannot be stored and stay on node %s only",
+                job.context,
+                ", ".join(snapshot.dropped),
+                self.node,
             )
-        return JobOutcome(
+
+        outcome = JobOutcome(
             job=job.id,
-            state=JobState.FINISHED,
-            value=to_json_safe(evaluation.value),
-            text=evaluation.text,
-            type_name=evaluation.type_name,
+            state=JobState.FINISHED if error is None else JobState.ERROR,
+            error=error,
             output=execution.output,
             node=self.node,
             started=started,
             finished=now(),
+            session=snapshot.to_dict(),
+            namespace=snapshot.summary(),
         )
+        if evaluation is not None:
+            outcome.value = to_json_safe(evaluation.value)
+            outcome.text = evaluation.text
+            outcome.type_name = evaluation.type_name
+        return outcome
+
+    def _session(
+        self, job: Job, engine: Engine, execution: Execution
+    ) -> _CachedSession:
+        """Return the context's session, rebuilt from the job's snapshot when newer."""
+        snapshot = SessionSnapshot.from_dict(job.session) if job.session else None
+        with self._lock:
+            cached = self._sessions.get(job.context)
+            if cached is None or (
+                snapshot is not None and snapshot.version != cached.version
+            ):
+                if snapshot is None:
+                    cached = _CachedSession(Session(), 0)
+                else:
+                    logger.info(
+                        "context %s: restoring session version %d on node %s",
+                        job.context,
+                        snapshot.version,
+                        self.node,
+                    )
+                    cached = _CachedSession(
+                        self._restore(engine, snapshot, job, execution),
+                        snapshot.version,
+                    )
+                self._sessions[job.context] = cached
+            return cached
+
+    def _restore(
+        self, engine: Engine, snapshot: SessionSnapshot, job: Job, execution: Execution
+    ) -> Session:
+        try:
+            return restore(engine, snapshot)
+        except (RhaiError, ValueError, TypeError) as exc:
+            logger.exception(
+                "context %s: session restore failed on node %s", job.context, self.node
+            )
+            execution.write(
+                "debug",
+                f"the session could not be restored ({exc}); this job starts from an empty one",
+            )
+            return Session()
 
     def close(self) -> None:
         with self._lock:
@@ -102,3 +175,6 @@ class OsisRunner:
 
 def _debug_line(text: str, line: int | None, column: int | None) -> str:
     return f"{text} (line {line}, column {column})" if line is not None else text
+
+
+__all__ = ["DEFAULT_LIMITS", "LIMIT_NAMES", "OsisRunner", "engine_options"]

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use parking_lot::RwLock;
-use pyo3::exceptions::PyTypeError;
+use parking_lot::{RwLock, RwLockReadGuard};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use pyo3::{PyTraverseError, PyVisit};
-use rhai::module_resolvers::DummyModuleResolver;
 use rhai::{Dynamic, EvalAltResult};
 
 use crate::callbacks::OutputCallback;
@@ -14,7 +14,12 @@ use crate::cancel::Cancellation;
 use crate::convert::to_python;
 use crate::error::{eval_error_to_pyerr, parse_error_to_pyerr};
 use crate::evaluation::{debug_text, Evaluation};
-use crate::functions::{discard_python_cause, register_py_object_type, PythonFunctions};
+use crate::functions::{
+    check_arity, discard_python_cause, register_py_object_type, PythonFunctions,
+};
+use crate::limits::Limits;
+use crate::metadata::{engine_functions, FunctionInfo};
+use crate::modules::RegisteredModules;
 use crate::session::{RunMode, Session};
 
 /// A Rhai engine with limits, Python callbacks and cancellation.
@@ -26,6 +31,10 @@ pub struct Engine {
     debug: Arc<OutputCallback>,
     cancellation: Arc<Cancellation>,
     functions: Arc<PythonFunctions>,
+    /// The modules that `import` resolves, shared with the engine's module resolver.
+    modules: RegisteredModules,
+    /// Set once in `new`, because no method changes a limit afterwards.
+    limits: Limits,
 }
 
 /// The Rhai API that `Engine::execute` calls.
@@ -50,9 +59,7 @@ impl Engine {
             session.ensure_not_reentered()?;
         }
         let outcome = py.detach(|| -> Result<(Dynamic, String), Box<EvalAltResult>> {
-            // A recursive read lock lets a registered Python function evaluate on this
-            // engine even while another thread waits to register a function.
-            let engine = self.engine.read_recursive();
+            let engine = self.read();
             self.cancellation.check()?;
             let value = match (session, request) {
                 (Some(session), Request::Run) => {
@@ -74,15 +81,27 @@ impl Engine {
                 discard_python_cause();
                 Ok(value_and_type)
             }
-            Err(err) => Err(eval_error_to_pyerr(py, &err)),
+            Err(err) => Err(eval_error_to_pyerr(py, &err, &self.limits, Some(script))),
         }
+    }
+
+    /// Locks the Rhai engine for reading. Call only with the GIL released.
+    pub fn read(&self) -> RwLockReadGuard<'_, rhai::Engine> {
+        // Recursive, so that a registered Python function can use this engine while
+        // another thread waits for the write lock.
+        self.engine.read_recursive()
+    }
+
+    pub fn configured_limits(&self) -> &Limits {
+        &self.limits
     }
 }
 
 #[pymethods]
 impl Engine {
     /// Creates an engine like Rhai's `Engine::new()`, except that `import` resolves
-    /// no modules and `print`/`debug` output is discarded until a callback is set.
+    /// only modules added with `register_module`, and `print`/`debug` output is
+    /// discarded until a callback is set.
     ///
     /// A size or operation limit of 0 means unlimited; `None` keeps Rhai's default.
     #[new]
@@ -108,8 +127,10 @@ impl Engine {
     ) -> Self {
         let mut engine = rhai::Engine::new();
         // NOTE: Engine::new() installs a FileModuleResolver, which would let a
-        // notebook script `import` any file readable on the node. No module resolves.
-        engine.set_module_resolver(DummyModuleResolver::new());
+        // notebook script `import` any file readable on the node. Only registered
+        // modules resolve.
+        let modules = RegisteredModules::default();
+        engine.set_module_resolver(modules.clone());
 
         engine.set_max_operations(max_operations);
         if let Some(levels) = max_call_levels {
@@ -139,6 +160,7 @@ impl Engine {
             engine.on_progress(move |_operations| cancellation.termination_token());
         }
         register_py_object_type(&mut engine);
+        let limits = Limits::of(&engine);
 
         Self {
             engine: RwLock::new(engine),
@@ -146,16 +168,22 @@ impl Engine {
             debug,
             cancellation,
             functions: Arc::default(),
+            modules,
+            limits,
         }
     }
 
-    /// Registers `func` as the Rhai function `name` taking `arity` arguments of any type.
+    /// Registers `func` as the Rhai function `name` taking `arity` arguments of any
+    /// type, with parameter display names `params` and the doc comment `doc`.
+    #[pyo3(signature = (name, func, arity, *, params = None, doc = None))]
     fn register_fn(
         &self,
         py: Python<'_>,
         name: &str,
         func: Bound<'_, PyAny>,
         arity: usize,
+        params: Option<Vec<String>>,
+        doc: Option<String>,
     ) -> PyResult<()> {
         if !func.is_callable() {
             return Err(PyTypeError::new_err(format!(
@@ -163,12 +191,65 @@ impl Engine {
                 func.repr()?
             )));
         }
+        check_arity(name, arity)?;
+        if let Some(params) = &params {
+            if params.len() != arity {
+                return Err(PyValueError::new_err(format!(
+                    "register_fn({name:?}) got {} params {params:?} for arity {arity}; \
+                     give one display name per argument",
+                    params.len()
+                )));
+            }
+        }
         let callable = func.unbind();
+        let doc = doc.unwrap_or_default();
         py.detach(|| {
             let mut engine = self.engine.write();
-            self.functions.register(&mut engine, name, callable, arity);
+            self.functions
+                .register(&mut engine, name, callable, arity, params, &doc)
+        })
+    }
+
+    /// Compiles `source` as a Rhai module, runs its top-level statements, and makes
+    /// `import "name" as m;` resolve to it.
+    fn register_module(&self, py: Python<'_>, name: &str, source: &str) -> PyResult<()> {
+        if name.is_empty() {
+            return Err(PyValueError::new_err(
+                "register_module needs a non-empty module name",
+            ));
+        }
+        let outcome = py.detach(|| {
+            let engine = self.read();
+            self.cancellation.check()?;
+            self.modules.register(&engine, name, source)
         });
-        Ok(())
+        match outcome {
+            Ok(()) => {
+                discard_python_cause();
+                Ok(())
+            }
+            Err(err) => Err(eval_error_to_pyerr(py, &err, &self.limits, Some(source))),
+        }
+    }
+
+    /// Lists the functions that scripts can call: the standard packages' and the
+    /// registered Python functions.
+    fn functions(&self, py: Python<'_>) -> PyResult<Vec<FunctionInfo>> {
+        let python_functions = self.functions.hashes();
+        py.detach(|| engine_functions(&self.read(), &python_functions))
+            .map_err(|err| {
+                PyRuntimeError::new_err(format!("failed to read Rhai's function metadata: {err}"))
+            })
+    }
+
+    /// Returns the effective limits by name. 0 means unlimited, except that
+    /// `max_call_levels` 0 allows no call of a script-defined function.
+    fn limits<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let limits = PyDict::new(py);
+        for (name, value) in self.limits.entries() {
+            limits.set_item(name, value)?;
+        }
+        Ok(limits)
     }
 
     /// Sets the callable that receives each `print` line. With `None`, lines are discarded.
@@ -228,19 +309,14 @@ impl Engine {
 
     /// Parses `script` without running it.
     fn compile(&self, py: Python<'_>, script: &str) -> PyResult<()> {
-        py.detach(|| self.engine.read_recursive().compile(script).map(drop))
-            .map_err(|err| parse_error_to_pyerr(py, &err))
+        py.detach(|| self.read().compile(script).map(drop))
+            .map_err(|err| parse_error_to_pyerr(py, &err, &self.limits, script))
     }
 
     /// Parses `script` as a single expression without running it.
     fn compile_expression(&self, py: Python<'_>, script: &str) -> PyResult<()> {
-        py.detach(|| {
-            self.engine
-                .read_recursive()
-                .compile_expression(script)
-                .map(drop)
-        })
-        .map_err(|err| parse_error_to_pyerr(py, &err))
+        py.detach(|| self.read().compile_expression(script).map(drop))
+            .map_err(|err| parse_error_to_pyerr(py, &err, &self.limits, script))
     }
 
     /// Stops running scripts with `ErrorTerminated`, and every later one until

@@ -9,6 +9,7 @@ use pyo3::types::PyType;
 use rhai::{EvalAltResult, ParseError, Position};
 
 use crate::functions;
+use crate::limits::Limits;
 
 static RHAI_ERROR_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
@@ -40,7 +41,15 @@ pub struct ErrorReport {
     pub column: Option<usize>,
     /// Variant name of the `ParseErrorType` for `ErrorParsing`.
     pub parse_error: Option<String>,
+    /// The wrapping errors from innermost to outermost.
+    pub trace: Vec<TraceEntry>,
+    /// Name of the engine limit that the error exceeded, such as `max_operations`.
+    pub limit: Option<&'static str>,
 }
+
+/// One wrapping error: its kind (`ErrorInFunctionCall` or `ErrorInModule`), the
+/// function or module name, and the line and column of the call or import.
+pub type TraceEntry = (&'static str, String, Option<usize>, Option<usize>);
 
 impl ErrorReport {
     /// Builds the report of an evaluation error, looking through `ErrorInFunctionCall`
@@ -61,6 +70,11 @@ impl ErrorReport {
                 _ => break,
             }
         }
+        let trace = call_frames
+            .iter()
+            .rev()
+            .map(|frame| frame.entry.clone())
+            .collect();
 
         let mut message = message_without_position(innermost);
         // Rhai lists the wrapping calls innermost first, like a traceback read upwards.
@@ -87,13 +101,36 @@ impl ErrorReport {
             line: position.line(),
             column: position.position(),
             parse_error,
+            trace,
+            limit: None,
         }
     }
 
-    /// Builds the report of a compile error, which Rhai reports as `ErrorParsing`.
-    pub fn from_parse(err: &ParseError) -> Self {
+    /// Builds the report of an evaluation error on an engine with `limits`. When the
+    /// error exceeded one of them, the report names it and the message explains what
+    /// to change. `script` is the compiled source, when known.
+    pub fn from_eval_with_limits(
+        err: &EvalAltResult,
+        limits: &Limits,
+        script: Option<&str>,
+    ) -> Self {
+        let mut report = Self::from_eval(err);
+        if let Some(exceeded) = limits.exceeded_by(innermost_error(err), script) {
+            let explanation = exceeded.explanation();
+            report.message = match report.message.split_once('\n') {
+                Some((first, rest)) => format!("{first}: {explanation}\n{rest}"),
+                None => format!("{}: {explanation}", report.message),
+            };
+            report.limit = Some(exceeded.name);
+        }
+        report
+    }
+
+    /// Builds the report of a compile error of `script` on an engine with `limits`.
+    /// Rhai reports a compile error as `ErrorParsing`.
+    pub fn from_parse_with_limits(err: &ParseError, limits: &Limits, script: &str) -> Self {
         let as_eval_error: EvalAltResult = err.clone().into();
-        Self::from_eval(&as_eval_error)
+        Self::from_eval_with_limits(&as_eval_error, limits, Some(script))
     }
 
     /// Formats the text of `str(exc)`, for example
@@ -137,14 +174,22 @@ impl ErrorReport {
         exception.setattr("line", self.line)?;
         exception.setattr("column", self.column)?;
         exception.setattr("parse_error", self.parse_error.as_deref())?;
+        exception.setattr("trace", self.trace.clone())?;
+        exception.setattr("limit", self.limit)?;
         Ok(exception)
     }
 }
 
-/// Converts an evaluation error into a `RhaiError`, chaining the Python exception
-/// that caused it when a registered Python function raised one.
-pub fn eval_error_to_pyerr(py: Python<'_>, err: &EvalAltResult) -> PyErr {
-    let report = ErrorReport::from_eval(err);
+/// Converts an evaluation error of `script` on an engine with `limits` into a
+/// `RhaiError`, chaining the Python exception that caused it when a registered
+/// Python function raised one.
+pub fn eval_error_to_pyerr(
+    py: Python<'_>,
+    err: &EvalAltResult,
+    limits: &Limits,
+    script: Option<&str>,
+) -> PyErr {
+    let report = ErrorReport::from_eval_with_limits(err, limits, script);
     let cause = functions::take_python_cause(&report.message);
     let error = report.into_pyerr(py);
     if let Some(cause) = cause {
@@ -153,37 +198,66 @@ pub fn eval_error_to_pyerr(py: Python<'_>, err: &EvalAltResult) -> PyErr {
     error
 }
 
-/// Converts a compile error into a `RhaiError`.
-pub fn parse_error_to_pyerr(py: Python<'_>, err: &ParseError) -> PyErr {
-    ErrorReport::from_parse(err).into_pyerr(py)
+/// Converts a compile error of `script` on an engine with `limits` into a `RhaiError`.
+pub fn parse_error_to_pyerr(
+    py: Python<'_>,
+    err: &ParseError,
+    limits: &Limits,
+    script: &str,
+) -> PyErr {
+    ErrorReport::from_parse_with_limits(err, limits, script).into_pyerr(py)
+}
+
+/// Returns the error inside all `ErrorInFunctionCall` and `ErrorInModule` wrappers.
+fn innermost_error(err: &EvalAltResult) -> &EvalAltResult {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => innermost_error(inner),
+        _ => err,
+    }
 }
 
 struct CallFrame {
     text: String,
     position: Position,
+    entry: TraceEntry,
 }
 
+impl CallFrame {
+    fn new(kind: &'static str, name: &str, mut text: String, position: Position) -> Self {
+        append_position(&mut text, position);
+        Self {
+            text,
+            position,
+            entry: (kind, name.to_string(), position.line(), position.position()),
+        }
+    }
+}
+
+/// Describes an `ErrorInFunctionCall` wrapper as a line such as
+/// "in ErrorInFunctionCall 'inner' (line 4, position 14)".
 fn describe_call_frame(name: &str, source: &str, position: Position) -> CallFrame {
-    let mut text = if name.starts_with(rhai_anonymous_prefix()) {
-        "in closure call".to_string()
+    const KIND: &str = "ErrorInFunctionCall";
+    let mut text = if name.starts_with(ANONYMOUS_FUNCTION_PREFIX) {
+        format!("in {KIND} of a closure")
     } else {
-        format!("in call to function '{name}'")
+        format!("in {KIND} '{name}'")
     };
     if !source.is_empty() {
         text.push_str(&format!(" (from '{source}')"));
     }
-    append_position(&mut text, position);
-    CallFrame { text, position }
+    CallFrame::new(KIND, name, text, position)
 }
 
+/// Describes an `ErrorInModule` wrapper as a line such as "in ErrorInModule 'tools'".
 fn describe_module_frame(name: &str, position: Position) -> CallFrame {
-    let mut text = if name.is_empty() {
-        "in module".to_string()
+    const KIND: &str = "ErrorInModule";
+    let text = if name.is_empty() {
+        format!("in {KIND}")
     } else {
-        format!("in module '{name}'")
+        format!("in {KIND} '{name}'")
     };
-    append_position(&mut text, position);
-    CallFrame { text, position }
+    CallFrame::new(KIND, name, text, position)
 }
 
 fn append_position(text: &mut String, position: Position) {
@@ -194,9 +268,7 @@ fn append_position(text: &mut String, position: Position) {
 
 /// Prefix of the names that Rhai gives to closures (`FN_ANONYMOUS` in Rhai 1.27,
 /// not exported without the `internals` feature).
-fn rhai_anonymous_prefix() -> &'static str {
-    "anon$"
-}
+pub const ANONYMOUS_FUNCTION_PREFIX: &str = "anon$";
 
 /// Returns Rhai's display text of a single (unwrapped) error without the trailing position.
 fn message_without_position(err: &EvalAltResult) -> String {
@@ -263,15 +335,57 @@ mod tests {
         let report = ErrorReport::from_eval(&err);
         assert_eq!(report.kind, "ErrorVariableNotFound");
         assert_eq!(report.line, Some(1));
-        assert!(report.message.contains("in call to function 'inner'"));
-        assert!(report.message.contains("in call to function 'outer'"));
+        assert!(report.message.contains("in ErrorInFunctionCall 'inner'"));
+        assert!(report.message.contains("in ErrorInFunctionCall 'outer'"));
+        assert_eq!(
+            report.trace,
+            vec![
+                (
+                    "ErrorInFunctionCall",
+                    "inner".to_string(),
+                    Some(2),
+                    Some(14)
+                ),
+                ("ErrorInFunctionCall", "outer".to_string(), Some(3), Some(1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn report_names_exceeded_operations_limit() {
+        let mut engine = rhai::Engine::new();
+        engine.set_max_operations(50);
+        let err = engine.run("loop {}").unwrap_err();
+        let report = ErrorReport::from_eval_with_limits(&err, &Limits::of(&engine), None);
+        assert_eq!(report.kind, "ErrorTooManyOperations");
+        assert_eq!(report.limit, Some("max_operations"));
+        assert!(report.message.contains("exceeded max_operations (50)"));
+    }
+
+    #[test]
+    fn report_tells_function_expression_depth() {
+        let mut engine = rhai::Engine::new();
+        engine.set_max_expr_depths(20, 3);
+        let limits = Limits::of(&engine);
+        let in_function = "fn f() { ((((1)))) }";
+        let err = engine.compile(in_function).unwrap_err();
+        let report = ErrorReport::from_parse_with_limits(&err, &limits, in_function);
+        assert_eq!(report.limit, Some("max_function_expr_depth"));
+
+        engine.set_max_expr_depths(3, 20);
+        let limits = Limits::of(&engine);
+        let top_level = "((((((1))))))";
+        let err = engine.compile(top_level).unwrap_err();
+        let report = ErrorReport::from_parse_with_limits(&err, &limits, top_level);
+        assert_eq!(report.limit, Some("max_expr_depth"));
     }
 
     #[test]
     fn report_of_parse_error_names_the_parse_error() {
         let engine = rhai::Engine::new();
-        let err = engine.compile("let x = (1 + 2;").unwrap_err();
-        let report = ErrorReport::from_parse(&err);
+        let script = "let x = (1 + 2;";
+        let err = engine.compile(script).unwrap_err();
+        let report = ErrorReport::from_parse_with_limits(&err, &Limits::of(&engine), script);
         assert_eq!(report.kind, "ErrorParsing");
         assert_eq!(report.parse_error.as_deref(), Some("MissingToken"));
         assert!(report

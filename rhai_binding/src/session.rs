@@ -10,6 +10,9 @@ use pyo3::types::PyDict;
 use rhai::{Dynamic, EvalAltResult, Scope, AST};
 
 use crate::convert::{to_dynamic, to_python};
+use crate::engine::Engine;
+use crate::error::{parse_error_to_pyerr, ANONYMOUS_FUNCTION_PREFIX};
+use crate::metadata::{script_function, FunctionInfo};
 
 /// Variables and script-defined functions kept between evaluations, like Rhai's REPL.
 ///
@@ -24,10 +27,45 @@ pub struct Session {
     holder: AtomicUsize,
 }
 
+#[derive(Default)]
 struct SessionState {
     scope: Scope<'static>,
     /// An AST without statements, holding the functions defined so far.
     functions: AST,
+    /// The scripts that defined the current functions, oldest first.
+    function_sources: Vec<FunctionSource>,
+}
+
+/// A script that defined functions, with those of its functions that no later
+/// script redefined.
+struct FunctionSource {
+    text: String,
+    /// Name and number of parameters of each function still in use.
+    functions: HashSet<(String, usize)>,
+}
+
+impl SessionState {
+    /// Adds the functions of `script_ast` (compiled from `source`), replacing those
+    /// of the same name and number of parameters, and records `source` for them.
+    fn take_functions(&mut self, script_ast: &AST, source: &str) {
+        let defined: HashSet<(String, usize)> = script_ast
+            .iter_functions()
+            .map(|function| (function.name.to_string(), function.params.len()))
+            .collect();
+        if defined.is_empty() {
+            return;
+        }
+        self.functions = self.functions.merge(&script_ast.clone_functions_only());
+        for older in &mut self.function_sources {
+            older.functions.retain(|key| !defined.contains(key));
+        }
+        self.function_sources
+            .retain(|older| !older.functions.is_empty());
+        self.function_sources.push(FunctionSource {
+            text: source.to_string(),
+            functions: defined,
+        });
+    }
 }
 
 /// The locked state of a session, which records the locking thread in `holder`.
@@ -96,7 +134,7 @@ impl SessionGuard<'_> {
         };
         // Keep the new functions whether or not the run succeeded, as a Python `def`
         // before a failing line stays defined. A redefinition replaces the old one.
-        state.functions = state.functions.merge(&script_ast.clone_functions_only());
+        state.take_functions(&script_ast, script);
         drop_shadowed_variables(&mut state.scope);
         result
     }
@@ -107,10 +145,7 @@ impl Session {
     #[new]
     fn new() -> Self {
         Self {
-            state: Mutex::new(SessionState {
-                scope: Scope::new(),
-                functions: AST::empty(),
-            }),
+            state: Mutex::new(SessionState::default()),
             holder: AtomicUsize::new(0),
         }
     }
@@ -150,9 +185,85 @@ impl Session {
         }))
     }
 
-    /// Sets a variable, adding it when missing. A constant of that name is shadowed
-    /// by a new variable, as a script's `let` would.
-    fn set(&self, py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// Describes the script-defined functions, sorted by name and number of
+    /// parameters. Closures are left out, because scripts cannot call them by name.
+    fn function_info(&self, py: Python<'_>) -> PyResult<Vec<FunctionInfo>> {
+        self.ensure_not_reentered()?;
+        Ok(py.detach(|| {
+            let guard = self.lock();
+            let mut functions: Vec<FunctionInfo> = guard
+                .state
+                .functions
+                .iter_functions()
+                .filter(|function| !function.name.starts_with(ANONYMOUS_FUNCTION_PREFIX))
+                .map(|function| script_function(&function))
+                .collect();
+            functions.sort_by(|left, right| {
+                (&left.name, left.params.len()).cmp(&(&right.name, right.params.len()))
+            });
+            functions
+        }))
+    }
+
+    /// Returns the source texts of the scripts that defined the current functions,
+    /// oldest first, leaving out scripts whose functions were all redefined later.
+    fn function_sources(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.ensure_not_reentered()?;
+        Ok(py.detach(|| {
+            self.lock()
+                .state
+                .function_sources
+                .iter()
+                .map(|source| source.text.clone())
+                .collect()
+        }))
+    }
+
+    /// Compiles `source` with `engine` and adds its functions to the session, as
+    /// running it would, without running any statement.
+    fn load_functions(
+        &self,
+        py: Python<'_>,
+        engine: &Bound<'_, Engine>,
+        source: &str,
+    ) -> PyResult<()> {
+        self.ensure_not_reentered()?;
+        let engine = engine.get();
+        py.detach(|| {
+            let rhai_engine = engine.read();
+            let mut guard = self.lock();
+            let state = &mut *guard.state;
+            let script_ast = rhai_engine.compile_with_scope(&state.scope, source)?;
+            state.take_functions(&script_ast, source);
+            Ok(())
+        })
+        .map_err(|err| parse_error_to_pyerr(py, &err, engine.configured_limits(), source))
+    }
+
+    /// Returns the names of the constants, in definition order.
+    fn constants(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.ensure_not_reentered()?;
+        Ok(py.detach(|| {
+            self.lock()
+                .state
+                .scope
+                .iter()
+                .filter(|(_, is_constant, _)| *is_constant)
+                .map(|(name, ..)| name.to_string())
+                .collect::<Vec<_>>()
+        }))
+    }
+
+    /// Sets a variable, or a constant with `constant=True`, adding it when missing.
+    /// A constant of that name is shadowed, as a script's `let` or `const` would.
+    #[pyo3(signature = (name, value, *, constant = false))]
+    fn set(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        value: &Bound<'_, PyAny>,
+        constant: bool,
+    ) -> PyResult<()> {
         if !is_identifier(name) {
             return Err(PyValueError::new_err(format!(
                 "invalid Rhai variable name {name:?}: use letters, digits and underscores, \
@@ -163,8 +274,13 @@ impl Session {
         let value = to_dynamic(value)?;
         py.detach(|| {
             let mut guard = self.lock();
-            guard.state.scope.set_or_push(name, value);
-            drop_shadowed_variables(&mut guard.state.scope);
+            let scope = &mut guard.state.scope;
+            if constant {
+                scope.push_constant_dynamic(name.to_string(), value);
+            } else {
+                scope.set_or_push(name, value);
+            }
+            drop_shadowed_variables(scope);
         });
         Ok(())
     }
@@ -197,15 +313,8 @@ impl Session {
         self.ensure_not_reentered()?;
         // The old values are dropped once the GIL is back, so Python objects inside
         // them are released directly rather than through PyO3's pending-release pool.
-        let (old_scope, old_functions) = py.detach(|| {
-            let mut guard = self.lock();
-            let state = &mut *guard.state;
-            (
-                std::mem::take(&mut state.scope),
-                std::mem::replace(&mut state.functions, AST::empty()),
-            )
-        });
-        drop((old_scope, old_functions));
+        let old_state = py.detach(|| std::mem::take(&mut *self.lock().state));
+        drop(old_state);
         Ok(())
     }
 

@@ -33,8 +33,18 @@ def dask_cluster(tmp_path):
     scheduler_file = tmp_path / "scheduler.json"
     environment = {**os.environ, "HERO_HOME": str(tmp_path / "home")}
     scheduler = subprocess.Popen(
-        [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
-         "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
+        [
+            DASK,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(scheduler_file),
+        ],
         env=environment,
         stderr=subprocess.DEVNULL,
     )
@@ -43,8 +53,21 @@ def dask_cluster(tmp_path):
         wait_for_file(scheduler_file)
         address = json.loads(scheduler_file.read_text())["address"]
         worker = subprocess.Popen(
-            [DASK, "worker", address, "--host", "127.0.0.1", "--name", "remote-a",
-             "--nthreads", "2", "--resources", "osis=1000", "--dashboard-address", "127.0.0.1:0"],
+            [
+                DASK,
+                "worker",
+                address,
+                "--host",
+                "127.0.0.1",
+                "--name",
+                "remote-a",
+                "--nthreads",
+                "2",
+                "--resources",
+                "osis=1000",
+                "--dashboard-address",
+                "127.0.0.1:0",
+            ],
             env=environment,
             stderr=subprocess.DEVNULL,
         )
@@ -59,8 +82,19 @@ def dask_cluster(tmp_path):
 def test_coordinator_runs_job_on_existing_scheduler(dask_cluster):
     address, environment = dask_cluster
     coordinator = subprocess.Popen(
-        [sys.executable, "-P", "-m", "coordinator", "coordinator", "--scheduler", address,
-         "--request-address", "tcp://127.0.0.1:0", "--events-address", "tcp://127.0.0.1:0"],
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "coordinator",
+            "coordinator",
+            "--scheduler",
+            address,
+            "--request-address",
+            "tcp://127.0.0.1:0",
+            "--events-address",
+            "tcp://127.0.0.1:0",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -74,7 +108,12 @@ def test_coordinator_runs_job_on_existing_scheduler(dask_cluster):
             client = CoordinatorClient(endpoints["request"], timeout=30)
             await client.connect()
             try:
-                job = Job(id=new_id("f."), flow="f", context="remote", script='print("far"); 3 * 3')
+                job = Job(
+                    id=new_id("f."),
+                    flow="f",
+                    context="remote",
+                    script='print("far"); 3 * 3',
+                )
                 deadline = time.monotonic() + 60
                 while not client.nodes and time.monotonic() < deadline:
                     await asyncio.sleep(0.2)

@@ -215,3 +215,21 @@ def test_stop_ends_workers_and_herodb(start_coordinator, redis_servers_under):
     assert coordinator.stop() == 0
     _, alive = psutil.wait_procs(tree + servers, timeout=30)
     assert [process.pid for process in alive] == []
+
+
+def test_session_survives_coordinator_and_node_restart(start_coordinator):
+    context = new_id("ctx-")
+    first = start_coordinator(workers=1)
+    define = make_job(
+        "const RATE = 3;\nlet stock = [4, 5];\nfn value(n) { n * 10 }", context
+    )
+    asyncio.run(run_jobs(first.address, define))
+    assert first.stop() == 0
+
+    second = start_coordinator(workers=1, home=first.home)
+    [outcome], _ = asyncio.run(
+        run_jobs(second.address, make_job("value(RATE) + stock.len()", context))
+    )
+    assert outcome.state is JobState.FINISHED
+    assert outcome.value == 32
+    assert outcome.namespace["variables"][0]["name"] == "RATE"

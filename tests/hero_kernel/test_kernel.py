@@ -207,3 +207,32 @@ def test_unreachable_coordinator_names_address(tmp_path, execute):
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
+
+
+def test_completion_and_inspection_know_session(kernel, run):
+    run(
+        "let greeting_count = 3;\n/// Greets someone by name.\nfn greet(name) { `hi ${name}` }"
+    )
+    client = kernel[1]
+    client.complete("greeting_c", 10)
+    completion = client.get_shell_msg(timeout=30)["content"]
+    assert completion["matches"] == ["greeting_count"]
+    client.inspect("greet", 2)
+    inspection = client.get_shell_msg(timeout=30)["content"]
+    assert inspection["found"] is True
+    assert "Greets someone by name." in inspection["data"]["text/plain"]
+
+
+def test_limits_magic_applies_to_next_jobs(kernel, run):
+    reply, outputs = run("%limits max_operations=500")
+    assert reply["status"] == "ok"
+    assert "max_operations = 500" in outputs[0]["content"]["text"]
+    try:
+        limited, _ = run("let n = 0;\nloop { n += 1; }")
+        assert limited["status"] == "error"
+        assert limited["ename"] == "ErrorTooManyOperations"
+        assert "max_operations" in limited["evalue"]
+    finally:
+        run("%limits --reset")
+    free, _ = run("let m = 0; for i in 0..10000 { m += i } m")
+    assert free["status"] == "ok"

@@ -22,6 +22,9 @@ class HeroKernelTests(jupyter_kernel_test.KernelTests):
     incomplete_code_samples = ["fn f() {", "let items = [1, 2,"]
     invalid_code_samples = ["let = ;"]
     completion_samples = [{"text": "whi", "matches": {"while"}}]
+    code_inspect_sample = "db_get"
+    supported_history_operations = ("tail", "search")
+    code_history_pattern = "6 *"
 
     @classmethod
     def setUpClass(cls) -> None:

@@ -126,8 +126,45 @@ def test_error_in_function_reports_innermost(engine):
     assert error.kind == "ErrorArithmetic"
     assert error.line == 2
     assert error.column == 5
-    assert "in call to function 'inner' (line 4, position 14)" in error.message
-    assert "in call to function 'outer' (line 5, position 1)" in error.message
+    assert "in ErrorInFunctionCall 'inner' (line 4, position 14)" in error.message
+    assert "in ErrorInFunctionCall 'outer' (line 5, position 1)" in error.message
+
+
+def test_error_trace_lists_wrapping_calls(engine):
+    script = "fn inner(x) {\n  x / 0\n}\nfn outer() { inner(1) }\nouter()"
+    with pytest.raises(RhaiError) as caught:
+        engine.eval(script)
+    assert caught.value.trace == [
+        ("ErrorInFunctionCall", "inner", 4, 14),
+        ("ErrorInFunctionCall", "outer", 5, 1),
+    ]
+
+
+def test_error_str_names_wrapping_kinds(engine):
+    with pytest.raises(RhaiError) as caught:
+        engine.eval("fn inner(x) {\n  x / 0\n}\nfn outer() { inner(1) }\nouter()")
+    assert str(caught.value).splitlines() == [
+        "ErrorArithmetic: Division by zero: 1 / 0 (line 2, position 5)",
+        "in ErrorInFunctionCall 'inner' (line 4, position 14)",
+        "in ErrorInFunctionCall 'outer' (line 5, position 1)",
+    ]
+
+
+def test_error_trace_of_closure_call(engine):
+    with pytest.raises(RhaiError) as caught:
+        engine.eval("let f = |x| x / 0;\nf.call(1)")
+    (kind, name, line, column) = caught.value.trace[0]
+    assert kind == "ErrorInFunctionCall"
+    assert name.startswith("anon$")
+    assert (line, column) == (2, 3)
+    assert "in ErrorInFunctionCall of a closure" in str(caught.value)
+
+
+def test_error_without_wrapping_has_empty_trace(engine):
+    with pytest.raises(RhaiError) as caught:
+        engine.eval("missing")
+    assert caught.value.trace == []
+    assert caught.value.limit is None
 
 
 def test_rhai_error_is_exception(engine):
@@ -144,6 +181,17 @@ def test_rhai_error_pickles(engine):
     assert restored.kind == "ErrorVariableNotFound"
     assert restored.line == 1
     assert str(restored) == str(caught.value)
+
+
+def test_rhai_error_pickles_trace_and_limit():
+    with pytest.raises(RhaiError) as caught:
+        Engine().run("fn fail() { throw 1 }\nfail()")
+    restored = pickle.loads(pickle.dumps(caught.value))
+    assert restored.trace == [("ErrorInFunctionCall", "fail", 2, 1)]
+    with pytest.raises(RhaiError) as caught:
+        Engine(max_operations=100).run("loop {}")
+    restored = pickle.loads(pickle.dumps(caught.value))
+    assert restored.limit == "max_operations"
 
 
 def test_import_of_file_path_fails(engine, tmp_path):
@@ -262,7 +310,7 @@ def test_registered_function_exception_inside_script_function(engine):
     error = caught.value
     assert error.kind == "ErrorRuntime"
     assert "KeyError: 'missing'" in error.message
-    assert "in call to function 'wrapper'" in error.message
+    assert "in ErrorInFunctionCall 'wrapper'" in error.message
 
 
 def test_registered_function_exception_can_be_caught_in_script(engine):
@@ -285,14 +333,21 @@ def test_max_operations_limit(engine):
     limited = Engine(max_operations=500)
     with pytest.raises(RhaiError) as caught:
         limited.run("loop {}")
-    assert caught.value.kind == "ErrorTooManyOperations"
+    error = caught.value
+    assert error.kind == "ErrorTooManyOperations"
+    assert error.limit == "max_operations"
+    assert "exceeded max_operations (500)" in error.message
+    assert "pass a larger max_operations to Engine" in str(error)
 
 
 def test_max_call_levels_limit():
     limited = Engine(max_call_levels=5)
     with pytest.raises(RhaiError) as caught:
         limited.run("fn down(n) { if n > 0 { down(n - 1) } } down(10)")
-    assert caught.value.kind == "ErrorStackOverflow"
+    error = caught.value
+    assert error.kind == "ErrorStackOverflow"
+    assert error.limit == "max_call_levels"
+    assert "exceeded max_call_levels (5)" in error.message
 
 
 def test_default_call_levels_are_release_defaults(engine):
@@ -307,19 +362,94 @@ def test_default_call_levels_are_release_defaults(engine):
     [
         ({"max_string_size": 5}, 'let s = "abc"; s += "defgh"; s'),
         ({"max_array_size": 3}, "let a = [1, 2]; a.push(3); a.push(4); a"),
+        ({"max_array_size": 3}, "blob(10)"),
         ({"max_map_size": 1}, "let m = #{a: 1}; m.b = 2; m"),
     ],
 )
 def test_size_limits(options, script):
+    ((limit, value),) = options.items()
     with pytest.raises(RhaiError) as caught:
         Engine(**options).eval(script)
-    assert caught.value.kind == "ErrorDataTooLarge"
+    error = caught.value
+    assert error.kind == "ErrorDataTooLarge"
+    assert error.limit == limit
+    assert f"exceeded {limit} ({value})" in error.message
 
 
 def test_max_expr_depth_limit():
     with pytest.raises(RhaiError) as caught:
         Engine(max_expr_depth=3).compile("((((((1))))))")
-    assert caught.value.parse_error == "ExprTooDeep"
+    error = caught.value
+    assert error.parse_error == "ExprTooDeep"
+    assert error.limit == "max_expr_depth"
+    assert "exceeded max_expr_depth (3)" in error.message
+
+
+def test_max_function_expr_depth_limit():
+    with pytest.raises(RhaiError) as caught:
+        Engine(max_function_expr_depth=3).eval("fn f() { ((((((1)))))) }\nf()")
+    error = caught.value
+    assert error.parse_error == "ExprTooDeep"
+    assert error.limit == "max_function_expr_depth"
+    assert "exceeded max_function_expr_depth (3)" in error.message
+
+
+@pytest.mark.parametrize(
+    ("options", "script"),
+    [
+        ({"max_string_size": 4}, '"12345"'),
+        ({"max_array_size": 2}, "[1, 2, 3]"),
+        ({"max_map_size": 1}, "#{a: 1, b: 2}"),
+    ],
+)
+def test_literal_too_large_names_limit(options, script):
+    ((limit, value),) = options.items()
+    with pytest.raises(RhaiError) as caught:
+        Engine(**options).compile(script)
+    error = caught.value
+    assert error.parse_error == "LiteralTooLarge"
+    assert error.limit == limit
+    assert f"exceeded {limit} ({value})" in error.message
+
+
+def test_limit_error_inside_function_is_not_wrapped():
+    # Rhai passes limit errors through function calls without ErrorInFunctionCall.
+    with pytest.raises(RhaiError) as caught:
+        Engine(max_string_size=8).eval('fn grow(s) { s + "12345" }\ngrow("1234")')
+    error = caught.value
+    assert error.limit == "max_string_size"
+    assert error.trace == []
+
+
+def test_limits_defaults(engine):
+    assert engine.limits() == {
+        "max_operations": 0,
+        "max_call_levels": 64,
+        "max_expr_depth": 64,
+        "max_function_expr_depth": 32,
+        "max_string_size": 0,
+        "max_array_size": 0,
+        "max_map_size": 0,
+    }
+
+
+def test_limits_show_options():
+    options = {
+        "max_operations": 1000,
+        "max_call_levels": 7,
+        "max_expr_depth": 20,
+        "max_function_expr_depth": 10,
+        "max_string_size": 100,
+        "max_array_size": 50,
+        "max_map_size": 25,
+    }
+    assert Engine(**options).limits() == options
+
+
+def test_limits_zero_depth_is_unlimited():
+    limits = Engine(max_expr_depth=0, max_function_expr_depth=0).limits()
+    assert limits["max_expr_depth"] == 0
+    assert limits["max_function_expr_depth"] == 0
 
 
 def test_engine_options_are_keyword_only():
