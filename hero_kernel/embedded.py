@@ -28,6 +28,29 @@ START_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
 
 
+def embedded_command(workers: int, *extra: str) -> list[str]:
+    """Return the command line of an embedded coordinator on free loopback ports.
+
+    ``-P`` keeps the working folder off ``sys.path``, so a source checkout there cannot
+    shadow the installed package and its compiled Rhai binding.
+    """
+    return [
+        sys.executable,
+        "-P",
+        "-m",
+        "coordinator",
+        "coordinator",
+        "--embedded",
+        "--request-address",
+        "tcp://127.0.0.1:0",
+        "--events-address",
+        "tcp://127.0.0.1:0",
+        "--workers",
+        str(workers),
+        *extra,
+    ]
+
+
 class EmbeddedCoordinatorError(HeroError):
     """The embedded coordinator did not start."""
 
@@ -52,24 +75,7 @@ class EmbeddedCoordinator:
         """Start the process without waiting for it to be ready."""
         if self.process is not None:
             return
-        # -P keeps the working folder off sys.path, so a source checkout there cannot
-        # shadow the installed package and its compiled Rhai binding.
-        command = [
-            sys.executable,
-            "-P",
-            "-m",
-            "coordinator",
-            "coordinator",
-            "--embedded",
-            "--request-address",
-            "tcp://127.0.0.1:0",
-            "--events-address",
-            "tcp://127.0.0.1:0",
-            "--workers",
-            str(self.workers),
-            "--parent-pid",
-            str(os.getpid()),
-        ]
+        command = embedded_command(self.workers, "--parent-pid", str(os.getpid()))
         # Its log goes to a file: the kernel forwards its own stderr into the notebook.
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "a") as log:

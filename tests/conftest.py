@@ -6,11 +6,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 
 import psutil
 import pytest
+
+from hero_kernel.embedded import embedded_command
+from nodes.herodb import HeroDB
 
 # Every node, coordinator and kernel started by the tests keeps its files here.
 _HOME = tempfile.mkdtemp(prefix="hero-tests-")
@@ -41,21 +43,7 @@ class CoordinatorProcess:
         self, workers: int = 2, extra: tuple[str, ...] = (), home: str | None = None
     ) -> None:
         self.home = home or tempfile.mkdtemp(prefix="home-", dir=_HOME)
-        command = [
-            sys.executable,
-            "-P",
-            "-m",
-            "coordinator",
-            "coordinator",
-            "--embedded",
-            "--request-address",
-            "tcp://127.0.0.1:0",
-            "--events-address",
-            "tcp://127.0.0.1:0",
-            "--workers",
-            str(workers),
-            *extra,
-        ]
+        command = embedded_command(workers, *extra)
         environment = {**os.environ, "HERO_HOME": self.home}
         self.process = subprocess.Popen(
             command,
@@ -137,3 +125,12 @@ def _execute(client, code: str, timeout: float = 120) -> tuple[dict, list[dict]]
 @pytest.fixture(scope="session")
 def execute():
     return _execute
+
+
+@pytest.fixture
+def herodb(tmp_path):
+    """A running HeroDB in a temporary node folder."""
+    database = HeroDB(tmp_path / "node")
+    database.start()
+    yield database
+    database.stop()

@@ -233,3 +233,16 @@ def test_session_survives_coordinator_and_node_restart(start_coordinator):
     assert outcome.state is JobState.FINISHED
     assert outcome.value == 32
     assert outcome.namespace["variables"][0]["name"] == "RATE"
+
+
+def test_failing_registered_function_is_script_error(coordinator_process):
+    context = new_id("ctx-")
+    failing = make_job("let k = 5;\ndb_get(k)", context)
+    after = make_job('db_set("ok", 1); db_get("ok")', context)
+    outcomes, _ = asyncio.run(run_jobs(coordinator_process.address, failing, after))
+    assert outcomes[0].state is JobState.ERROR
+    assert (
+        "db_get: the key must be a non-empty string, got 5" in outcomes[0].error.message
+    )
+    assert outcomes[0].error.line == 2
+    assert outcomes[1].value == 1

@@ -4,14 +4,6 @@ import pytest
 from nodes.herodb import HeroDB, HeroDBError
 
 
-@pytest.fixture
-def herodb(tmp_path):
-    db = HeroDB(tmp_path / "node")
-    db.start()
-    yield db
-    db.stop()
-
-
 def test_contexts_get_distinct_databases(herodb):
     first = herodb.database_index("notebook-a")
     second = herodb.database_index("notebook-b")

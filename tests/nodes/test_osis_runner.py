@@ -9,14 +9,6 @@ from nodes.herodb import HeroDB
 from nodes.runners.osis import OsisRunner
 
 
-@pytest.fixture
-def herodb(tmp_path):
-    db = HeroDB(tmp_path / "node")
-    db.start()
-    yield db
-    db.stop()
-
-
 def run(runner, script, context="ctx", **fields):
     job = Job(id=new_id("j-"), flow="f", context=context, script=script, **fields)
     events = []
@@ -86,3 +78,26 @@ def test_namespace_summary_comes_with_outcome(herodb):
     outcome, _ = run(runner, "/// Says hi.\nfn hi() { 1 }\nlet word = `x`;")
     assert outcome.namespace["variables"][0]["name"] == "word"
     assert outcome.namespace["functions"][0]["name"] == "hi"
+
+
+def test_engine_reaches_host_only_through_registered_functions(herodb):
+    from nodes.rhai import Engine
+    from nodes.runners.herodb_functions import register_herodb
+
+    engine = Engine()
+    register_herodb(engine, herodb.client("ctx"))
+    registered = {
+        info.name for info in engine.functions() if info.origin == "registered"
+    }
+    assert registered == {"db_set", "db_get", "db_delete", "db_exists", "db_keys"}
+    runner = OsisRunner("n1", herodb)
+    for script in (
+        'import "/etc/hostname" as h;',
+        'open("/etc/hostname")',
+        'system("id")',
+    ):
+        outcome, _ = run(runner, script)
+        assert outcome.state is JobState.ERROR, script
+        assert outcome.error.kind in ("ErrorModuleNotFound", "ErrorFunctionNotFound"), (
+            script
+        )
