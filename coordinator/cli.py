@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from coordinator import cluster
+from coordinator import cluster, run
 from coordinator.service import Coordinator
 from coordinator.store import JobStore
 from nodes.directory import NodeDirectory, hero_home
@@ -72,16 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="INFO", help="logging level; default: INFO"
     )
+    run.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=args.log_level.upper(),
+        level=getattr(args, "log_level", "WARNING").upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "run":
+        return run.main(args)
     if args.embedded:
         logging.getLogger("distributed").setLevel(logging.WARNING)
     if args.command == "coordinator":

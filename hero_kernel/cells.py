@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from herolib.heroscript import Playbook
+
 RHAI = "rhai"
 PYTHON = "python"
 HEROSCRIPT = "heroscript"
 
 #: Cell magics that choose the language of the rest of the cell.
 LANGUAGE_MAGICS = {"%%rhai": RHAI, "%%python": PYTHON, "%%heroscript": HEROSCRIPT}
+INCLUDE_ACTIONS = frozenset({"play.include", "core.include"})
 _ACTION_LINE = re.compile(
     r"^!{2,4}[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*(\s|$)"
 )
@@ -49,3 +52,16 @@ def split_cell(source: str) -> Cell:
             return Cell(HEROSCRIPT, source)
         break
     return Cell(RHAI, source)
+
+
+def expand_heroscript(cell: Cell) -> Cell:
+    """Return ``cell`` with its includes read, when it has any.
+
+    Included paths are relative to the kernel's working folder (the notebook's folder),
+    which a node elsewhere cannot see, so the node gets the expanded playbook. A cell
+    without includes goes as written, which keeps error lines equal to the cell's.
+    """
+    playbook = Playbook(cell.code)
+    if not any(action.key in INCLUDE_ACTIONS for action in playbook.actions):
+        return cell
+    return dataclasses.replace(cell, code=playbook.to_heroscript(), first_line=1)

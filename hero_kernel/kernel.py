@@ -18,14 +18,22 @@ from typing import Any
 from ipykernel.ipkernel import IPythonKernel
 
 from coordinator.client import CoordinatorClient
+from coordinator.embedded import EmbeddedCoordinator
 from hero_kernel import __version__
-from hero_kernel.cells import PYTHON, RHAI, Cell, split_cell
-from hero_kernel.embedded import EmbeddedCoordinator
+from hero_kernel.cells import (
+    HEROSCRIPT,
+    PYTHON,
+    RHAI,
+    Cell,
+    expand_heroscript,
+    split_cell,
+)
 from hero_kernel.introspection import Namespace, node_functions
 from hero_kernel.magics import LIMITS_HELP, format_limits, parse_limits
 from hero_kernel.render import error_content, result_data
 from herolib import protocol
 from herolib.errors import HeroError
+from herolib.heroscript import HeroScriptError
 from herolib.models import Job, JobOutcome, ScriptError, new_id
 from herolib.states import JobState
 from nodes.rhai import parse_status
@@ -106,13 +114,12 @@ class HeroKernel(IPythonKernel):
             # requests for the current session do not.
             self.shell.history_manager.store_inputs(count, code)
             self.shell.execution_count += 1
-        if cell.language != RHAI:
-            error = ScriptError(
-                "ErrorUnsupportedLanguage",
-                f"{cell.language} cells cannot run yet; "
-                "write the cell in Rhai or start it with %%python",
-            )
-            return self._send_error(error, cell, count, silent)
+        if cell.language == HEROSCRIPT:
+            try:
+                cell = expand_heroscript(cell)
+            except HeroScriptError as exc:
+                error = ScriptError("HeroScriptError", exc.message, exc.line)
+                return self._send_error(error, cell, count, silent)
         if not cell.code.strip():
             return {
                 "status": "ok",
@@ -122,7 +129,7 @@ class HeroKernel(IPythonKernel):
             }
 
         try:
-            outcome = await self._run_rhai(cell, silent, self.get_parent("shell"))
+            outcome = await self._run_job(cell, silent, self.get_parent("shell"))
         except asyncio.CancelledError:
             # Only an interrupt before submission cancels this task; see _InterruptGuard.
             error = ScriptError(
@@ -188,7 +195,7 @@ class HeroKernel(IPythonKernel):
             "user_expressions": {},
         }
 
-    async def _run_rhai(
+    async def _run_job(
         self, cell: Cell, silent: bool, parent: dict[str, Any]
     ) -> JobOutcome:
         with _InterruptGuard(self) as guard:
@@ -215,7 +222,7 @@ class HeroKernel(IPythonKernel):
             flow=flow,
             context=self.context,
             script=cell.code,
-            runner="osis",
+            runner="python" if cell.language == HEROSCRIPT else "osis",
             timeout=self.job_timeout,
             name=f"cell {self._cells}",
             limits=dict(self.job_limits) or None,

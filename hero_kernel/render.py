@@ -7,8 +7,9 @@ from typing import Any
 
 from herolib.models import JobOutcome, ScriptError
 
-#: Rhai types shown with ``application/json`` beside ``text/plain``.
-JSON_TYPES = frozenset({"map", "array"})
+#: Result types shown with ``application/json`` beside ``text/plain``: Rhai maps and
+#: arrays, and the action results of a HeroScript playbook.
+JSON_TYPES = frozenset({"map", "array", "playbook"})
 
 
 def result_data(outcome: JobOutcome) -> dict[str, Any] | None:
@@ -30,7 +31,7 @@ def error_content(
     line such as ``%%rhai`` was removed before the script ran.
     """
     line = error.line + first_line - 1 if error.line is not None else None
-    where = f" (line {line}, column {error.column})" if line is not None else ""
+    where = _position(line, error.column)
     evalue = f"{error.message}{where}"
     traceback = [f"\x1b[0;31m{error.kind}\x1b[0m: {evalue}"]
     lines = source.split("\n")
@@ -41,6 +42,12 @@ def error_content(
         if error.column is not None and error.column >= 1:
             traceback.append(" " * (len(gutter) + error.column - 1) + "^")
     return {"ename": error.kind, "evalue": evalue, "traceback": traceback}
+
+
+def _position(line: int | None, column: int | None) -> str:
+    if line is None:
+        return ""
+    return f" (line {line})" if column is None else f" (line {line}, column {column})"
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

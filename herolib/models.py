@@ -158,12 +158,11 @@ class ScriptError:
     column: int | None = None
 
     def __str__(self) -> str:
-        where = (
-            f" (line {self.line}, column {self.column})"
-            if self.line is not None
-            else ""
-        )
-        return f"{self.kind}: {self.message}{where}"
+        if self.line is None:
+            return f"{self.kind}: {self.message}"
+        if self.column is None:
+            return f"{self.kind}: {self.message} (line {self.line})"
+        return f"{self.kind}: {self.message} (line {self.line}, column {self.column})"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScriptError:

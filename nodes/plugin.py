@@ -11,13 +11,14 @@ from distributed import Worker, WorkerPlugin
 from nodes.directory import NodeDirectory, hero_home
 from nodes.herodb import HeroDB
 from nodes.runners.osis import OsisRunner
+from nodes.runners.python import PythonRunner
 from nodes.supervisor import DEFAULT_TIMEOUT, Runner, Supervisor
 
 logger = logging.getLogger(__name__)
 
 PLUGIN_NAME = "hero-node"
 #: Runner types this version can start on a node.
-AVAILABLE_RUNNERS = ("osis",)
+AVAILABLE_RUNNERS = ("osis", "python")
 
 
 def node_name(worker: Worker) -> str:
@@ -75,8 +76,10 @@ class HeroNodePlugin(WorkerPlugin):
         path = self.directory.claim()
         self.herodb = HeroDB(path)
         self.herodb.start()
+        osis = OsisRunner(self.node_name, self.herodb, self.limits)
         runners: dict[str, Runner] = {
-            "osis": OsisRunner(self.node_name, self.herodb, self.limits)
+            "osis": osis,
+            "python": PythonRunner(self.node_name, self.herodb, osis),
         }
         self.supervisor = Supervisor(
             self.node_name,

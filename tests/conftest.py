@@ -11,7 +11,7 @@ import tempfile
 import psutil
 import pytest
 
-from hero_kernel.embedded import embedded_command
+from coordinator.embedded import embedded_command
 from nodes.herodb import HeroDB
 
 # Every node, coordinator and kernel started by the tests keeps its files here.

@@ -41,7 +41,7 @@ async def run_jobs(address: str, *jobs: Job) -> tuple[list, list[list[dict]]]:
     return outcomes, events
 
 
-def test_hello_lists_two_nodes_with_osis(coordinator_process):
+def test_hello_lists_two_nodes_with_runners(coordinator_process):
     async def scenario():
         client = CoordinatorClient(coordinator_process.address)
         await client.connect()
@@ -50,7 +50,7 @@ def test_hello_lists_two_nodes_with_osis(coordinator_process):
 
     nodes = asyncio.run(scenario())
     assert len(nodes) == 2
-    assert all(node["runners"] == ["osis"] for node in nodes)
+    assert all(node["runners"] == ["osis", "python"] for node in nodes)
     assert len({node["directory"] for node in nodes}) == 2
 
 
@@ -179,9 +179,9 @@ def test_runner_without_node_rejected(coordinator_process):
         await client.connect()
         try:
             with pytest.raises(
-                CoordinatorError, match="no live node serves the 'python' runner"
+                CoordinatorError, match="no live node serves the 'v' runner"
             ):
-                await client.submit(make_job("1", runner="python"))
+                await client.submit(make_job("1", runner="v"))
         finally:
             await client.close()
 
@@ -246,3 +246,15 @@ def test_failing_registered_function_is_script_error(coordinator_process):
     )
     assert outcomes[0].error.line == 2
     assert outcomes[1].value == 1
+
+
+def test_heroscript_job_runs_on_python_runner(coordinator_process):
+    context = new_id("ctx-")
+    playbook = make_job(
+        "!!db.set key:answer value:42\n!!job.run script:'db_get(`answer`) + `!`'",
+        context,
+        runner="python",
+    )
+    [outcome], [events] = asyncio.run(run_jobs(coordinator_process.address, playbook))
+    assert outcome.state is JobState.FINISHED
+    assert [item["result"] for item in outcome.value] == ["answer", "42!"]

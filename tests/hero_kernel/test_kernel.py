@@ -236,3 +236,28 @@ def test_limits_magic_applies_to_next_jobs(kernel, run):
         run("%limits --reset")
     free, _ = run("let m = 0; for i in 0..10000 { m += i } m")
     assert free["status"] == "ok"
+
+
+def test_heroscript_cells_run_as_playbooks(kernel, run):
+    reply, outputs = run("!!db.set key:fruit value:kiwi\n!!core.echo text:'stored it'")
+    assert reply["status"] == "ok"
+    streams = [msg["content"]["text"] for msg in outputs if msg["msg_type"] == "stream"]
+    assert streams == ["stored it\n"]
+    [result] = [
+        msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
+    ]
+    assert [item["result"] for item in result["data"]["application/json"]] == [
+        "fruit",
+        "stored it",
+    ]
+
+    rhai_reply, rhai_outputs = run('db_get("fruit")')
+    [value] = [
+        msg["content"] for msg in rhai_outputs if msg["msg_type"] == "execute_result"
+    ]
+    assert value["data"]["text/plain"] == '"kiwi"'
+
+    failed, _ = run("%%heroscript\n!!core.echo text:one\n!!nobody.home knock:twice")
+    assert failed["status"] == "error"
+    assert failed["ename"] == "UnhandledActions"
+    assert "!!nobody.home knock:twice" in failed["evalue"]

@@ -1,4 +1,7 @@
-"""The embedded coordinator: a ``hero coordinator --embedded`` process owned by one kernel.
+"""The embedded coordinator: a ``hero coordinator --embedded`` process owned by one client.
+
+The kernel starts one per notebook, and ``hero run`` one per run when no coordinator
+is configured.
 
 It runs in its own process session, so the SIGINT that Jupyter sends to the kernel's
 process group on interrupt does not reach it or its Dask workers.
