@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 #: Seconds to wait for a reply before the coordinator counts as unreachable.
 DEFAULT_TIMEOUT = 5.0
+#: Seconds between checks on the coordinator while a job runs.
+HEARTBEAT = 5.0
 #: Seconds to keep reading events after a job's outcome arrived, for lines still in flight.
 EVENT_DRAIN = 1.0
 
@@ -163,7 +165,23 @@ class CoordinatorClient:
     async def wait(
         self, job_id: str, outcome: asyncio.Future[JobOutcome]
     ) -> JobOutcome:
-        result = await asyncio.shield(outcome)
+        """Wait for the outcome of ``job_id``, checking on the coordinator meanwhile.
+
+        Every :data:`HEARTBEAT` seconds without an outcome the job's record is read:
+        an unreachable coordinator raises :class:`CoordinatorUnreachable` instead of
+        waiting forever, and a finished job whose ``job_done`` message was lost
+        takes its outcome from the record.
+        """
+        while True:
+            try:
+                result = await asyncio.wait_for(asyncio.shield(outcome), HEARTBEAT)
+                break
+            except TimeoutError:
+                record = await self.status(job_id)
+                if "outcome" in record:
+                    logger.warning("job %s: outcome taken from its record", job_id)
+                    result = JobOutcome.from_dict(record["outcome"])
+                    break
         if job_id in self._handlers:
             await self._drain(job_id, result)
         self._handlers.pop(job_id, None)

@@ -95,6 +95,20 @@ class EmbeddedCoordinator:
             self.log_path,
         )
 
+    @property
+    def exited(self) -> bool:
+        """True when the process was started and has exited since."""
+        if self.process is None:
+            return False
+        if self.process.poll() is not None:
+            return True
+        # Another SIGCHLD handler in the kernel may have reaped the process already,
+        # and then poll() cannot tell; psutil still can.
+        try:
+            return psutil.Process(self.process.pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
     async def ready(self) -> dict[str, Any]:
         """Wait until the process prints its endpoints, and return them."""
         if self.endpoints is not None:
@@ -132,6 +146,7 @@ class EmbeddedCoordinator:
         """Stop the process and everything it started; kill what does not stop in time."""
         process, self.process = self.process, None
         self.endpoints = None
+        self._ready = None
         if process is None:
             return
         if process.stdout is not None:

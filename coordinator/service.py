@@ -205,29 +205,36 @@ class Coordinator:
         finally:
             self._futures.pop(job.id, None)
         received = now()
+        try:
+            await self._record(job, outcome, received)
+        except Exception:
+            # The requester still gets the outcome; only the record is incomplete.
+            logger.exception("could not record the outcome of job %s", job.id)
+        finally:
+            self._published.pop(job.id, None)
+            outcome.session = None
+        if requester is not None:
+            await self._send(
+                requester, {"type": protocol.JOB_DONE, "outcome": outcome.to_dict()}
+            )
 
+    async def _record(self, job: Job, outcome: JobOutcome, received: float) -> None:
+        """Publish missing output and the final state; store the outcome and session."""
         await self._flush_output(job, outcome)
         if outcome.session is not None:
             # The snapshot is kept for the context's next job; nobody else needs it.
             self.store.save_session(job.context, outcome.session)
             outcome.session = None
         self.store.finished(outcome, received)
-        self._publish(
-            job.flow,
-            {
-                "type": protocol.STATE,
-                "job": job.id,
-                "flow": job.flow,
-                "state": outcome.state.value,
-                "node": outcome.node,
-                "time": received,
-            },
-        )
-        self._published.pop(job.id, None)
-        if requester is not None:
-            await self._send(
-                requester, {"type": protocol.JOB_DONE, "outcome": outcome.to_dict()}
-            )
+        final = {
+            "type": protocol.STATE,
+            "job": job.id,
+            "flow": job.flow,
+            "state": outcome.state.value,
+            "node": outcome.node,
+            "time": received,
+        }
+        self._publish(job.flow, final)
 
     def _outcome_of_failed_task(
         self, job: Job, future: Future, exc: BaseException

@@ -247,6 +247,12 @@ class HeroKernel(IPythonKernel):
         return await client.wait(job.id, outcome)
 
     async def _coordinator(self) -> CoordinatorClient:
+        if self._embedded is not None and self._embedded.exited:
+            self.log.warning("the embedded coordinator exited; starting a new one")
+            self._embedded.stop()
+            if self._client is not None:
+                await self._client.close()
+                self._client = None
         if self._client is not None:
             return self._client
         address = os.environ.get(COORDINATOR_ENV)

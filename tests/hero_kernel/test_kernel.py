@@ -261,3 +261,34 @@ def test_heroscript_cells_run_as_playbooks(kernel, run):
     assert failed["status"] == "error"
     assert failed["ename"] == "UnhandledActions"
     assert "!!nobody.home knock:twice" in failed["evalue"]
+
+
+def test_killed_coordinator_is_replaced_with_session(tmp_path, execute):
+    environment = {**os.environ, "HERO_HOME": str(tmp_path / "home")}
+    manager, client = start_new_kernel(
+        kernel_name="hero", startup_timeout=120, env=environment
+    )
+    try:
+        reply, _ = execute(client, "let kept = 41;\nfn next(n) { n + 1 }")
+        assert reply["status"] == "ok"
+        kernel_process = psutil.Process(manager.provisioner.pid)
+        [coordinator] = [
+            child
+            for child in kernel_process.children()
+            if "coordinator" in " ".join(child.cmdline())
+        ]
+        coordinator.kill()
+        deadline = time.monotonic() + 30
+        while coordinator.is_running() and coordinator.status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline, "the coordinator did not die"
+            time.sleep(0.1)
+
+        reply, outputs = execute(client, "next(kept)")
+        assert reply["status"] == "ok", reply
+        [result] = [
+            msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
+        ]
+        assert result["data"]["text/plain"] == "42"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
