@@ -12,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+import dask
 import psutil
 
 from coordinator import cluster, run
@@ -114,6 +115,9 @@ async def serve(args: argparse.Namespace) -> int:
         if args.scheduler:
             client = await cluster.connect(args.scheduler)
         else:
+            # A job whose node dies fails instead of running again elsewhere, because
+            # a script's side effects (HeroDB writes, output) would happen twice.
+            dask.config.set({"distributed.scheduler.allowed-failures": 0})
             local_cluster = await cluster.start_local_cluster(args.workers)
             stack.push_async_callback(local_cluster.close)
             client = await cluster.connect(local_cluster.scheduler_address)

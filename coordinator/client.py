@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,21 @@ EVENT_DRAIN = 1.0
 EventHandler = Callable[[dict[str, Any]], None]
 
 
+_ENDPOINT = re.compile(r"tcp://(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):(\d{1,5})|ipc://\S+")
+
+
+def check_address(address: str) -> None:
+    """Raise :class:`CoordinatorError` unless ``address`` is a ZeroMQ endpoint to connect to."""
+    match = _ENDPOINT.fullmatch(address.strip())
+    if match is None or (
+        match.group(2) is not None and not 0 < int(match.group(2)) < 65536
+    ):
+        raise CoordinatorError(
+            f"invalid coordinator address {address!r}; expected tcp://HOST:PORT "
+            "(port 1 to 65535) or ipc://PATH, such as tcp://127.0.0.1:7760"
+        )
+
+
 class CoordinatorClient:
     """Talk to the coordinator at ``address`` (its ROUTER endpoint).
 
@@ -49,6 +65,7 @@ class CoordinatorClient:
         topics: tuple[str, ...] = ("",),
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
+        check_address(address)
         self.address = address
         self.topics = topics
         self.timeout = timeout

@@ -52,7 +52,7 @@ class Coordinator:
     ) -> None:
         self.client = client
         self.store = store
-        self.placement = Placement(client)
+        self.placement = Placement(client, store)
         self._request_address = request_address
         self._events_address = events_address
         self._context = zmq.asyncio.Context()

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 JOB_KEY = "hero:job:{}"
 JOBS_INDEX = "hero:jobs"
 SESSION_KEY = "hero:session:{}"
+HOMES_KEY = "hero:homes"
 
 
 class JobStore:
@@ -95,6 +96,14 @@ class JobStore:
 
     def save_session(self, context: str, snapshot: dict[str, Any]) -> None:
         self._redis.set(SESSION_KEY.format(context), json.dumps(snapshot))
+
+    def home(self, context: str) -> str | None:
+        """Return the name of the home node of ``context``, or None."""
+        found = self._redis.hget(HOMES_KEY, context)
+        return None if found is None else str(found)
+
+    def save_home(self, context: str, node: str) -> None:
+        self._redis.hset(HOMES_KEY, context, node)
 
     def count(self) -> int:
         return int(self._redis.zcard(JOBS_INDEX))

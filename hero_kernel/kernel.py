@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import hashlib
+import math
 import os
 import signal
 import threading
@@ -31,6 +32,7 @@ from hero_kernel.cells import (
 from hero_kernel.introspection import Namespace, node_functions
 from hero_kernel.magics import LIMITS_HELP, format_limits, parse_limits
 from hero_kernel.render import error_content, result_data
+from hero_kernel.streams import StreamBuffer
 from herolib import protocol
 from herolib.errors import HeroError
 from herolib.heroscript import HeroScriptError
@@ -71,16 +73,26 @@ class HeroKernel(IPythonKernel):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.context = session_context()
-        self.job_timeout = _timeout_from_env()
+        # A bad setting must not kill the kernel at start, where nobody would see why;
+        # it is reported on every Rhai or HeroScript cell instead.
+        self.setup_error: str | None = None
+        try:
+            self.job_timeout = _timeout_from_env()
+        except ValueError as exc:
+            self.job_timeout, self.setup_error = None, str(exc)
         self._client: CoordinatorClient | None = None
         self._embedded: EmbeddedCoordinator | None = None
         self._cells = 0
+        self._pending_interrupt = False
         self._namespace: Namespace | None = None
         self._last_summary: dict[str, Any] | None = None
         self.job_limits: dict[str, int] = {}
         if not os.environ.get(COORDINATOR_ENV):
             self._embedded = EmbeddedCoordinator()
-            self._embedded.start()
+            try:
+                self._embedded.start()
+            except OSError as exc:
+                self.setup_error = f"the embedded coordinator could not start: {exc}"
             atexit.register(self._embedded.stop)
 
     async def do_execute(
@@ -98,6 +110,13 @@ class HeroKernel(IPythonKernel):
             return self._limits_magic(code.strip()[len("%limits") :], silent)
         cell = split_cell(code)
         if cell.language == PYTHON:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            if self._take_pending_interrupt():
+                count = self.shell.execution_count
+                error = ScriptError(
+                    "KeyboardInterrupt", "interrupted before the cell started"
+                )
+                return self._send_error(error, cell, count, silent)
             return await super().do_execute(
                 cell.code,
                 silent,
@@ -128,6 +147,9 @@ class HeroKernel(IPythonKernel):
                 "user_expressions": {},
             }
 
+        if self.setup_error is not None:
+            error = ScriptError("ConfigurationError", self.setup_error)
+            return self._send_error(error, cell, count, silent)
         try:
             outcome = await self._run_job(cell, silent, self.get_parent("shell"))
         except asyncio.CancelledError:
@@ -169,6 +191,22 @@ class HeroKernel(IPythonKernel):
             "payload": [],
             "user_expressions": {},
         }
+
+    def pre_handler_hook(self) -> None:
+        # ipykernel raises KeyboardInterrupt here, which kills the kernel when it lands
+        # between messages or before a Rhai cell's guard; note the interrupt instead.
+        self.saved_sigint_handler = signal.signal(signal.SIGINT, self._note_interrupt)
+
+    def post_handler_hook(self) -> None:
+        self._pending_interrupt = False
+        signal.signal(signal.SIGINT, self.saved_sigint_handler)
+
+    def _note_interrupt(self, signum: int, frame: Any) -> None:
+        self._pending_interrupt = True
+
+    def _take_pending_interrupt(self) -> bool:
+        pending, self._pending_interrupt = self._pending_interrupt, False
+        return pending
 
     def _limits_magic(self, arguments: str, silent: bool) -> dict[str, Any]:
         count = self.shell.execution_count
@@ -228,23 +266,31 @@ class HeroKernel(IPythonKernel):
             limits=dict(self.job_limits) or None,
         )
 
+        def send(name: str, text: str) -> None:
+            # Events arrive on a task started by an earlier cell, so the parent is given
+            # explicitly: the task's own context would name that earlier cell.
+            content = {"name": name, "text": text}
+            self.session.send(
+                self.iopub_socket,
+                "stream",
+                content,
+                parent,
+                ident=self._topic("stream"),
+            )
+
+        streams = StreamBuffer(send)
+
         def on_event(event: dict[str, Any]) -> None:
             if event["type"] == protocol.OUTPUT and not silent:
                 name = "stderr" if event.get("stream") == "debug" else "stdout"
-                # Events arrive on a task started by an earlier cell, so the parent is given
-                # explicitly: the task's own context would name that earlier cell.
-                content = {"name": name, "text": event["text"] + "\n"}
-                self.session.send(
-                    self.iopub_socket,
-                    "stream",
-                    content,
-                    parent,
-                    ident=self._topic("stream"),
-                )
+                streams.write(name, event["text"])
 
-        outcome = await client.submit(job, on_event)
-        guard.watch(client, job)
-        return await client.wait(job.id, outcome)
+        try:
+            outcome = await client.submit(job, on_event)
+            guard.watch(client, job)
+            return await client.wait(job.id, outcome)
+        finally:
+            streams.flush()
 
     async def _coordinator(self) -> CoordinatorClient:
         if self._embedded is not None and self._embedded.exited:
@@ -299,6 +345,9 @@ class HeroKernel(IPythonKernel):
         cell = split_cell(code)
         if cell.language == PYTHON:
             offset = len(code) - len(cell.code)
+            if cursor_pos < offset:
+                return {"status": "ok", "matches": [], "cursor_start": cursor_pos,
+                        "cursor_end": cursor_pos, "metadata": {}}  # fmt: skip
             reply = await _maybe_await(
                 super().do_complete(cell.code, cursor_pos - offset)
             )
@@ -313,6 +362,8 @@ class HeroKernel(IPythonKernel):
         cell = split_cell(code)
         if cell.language == PYTHON:
             offset = len(code) - len(cell.code)
+            if cursor_pos < offset:
+                return {"status": "ok", "found": False, "data": {}, "metadata": {}}
             return await _maybe_await(
                 super().do_inspect(
                     cell.code, cursor_pos - offset, detail_level, omit_sections
@@ -356,6 +407,11 @@ class _InterruptGuard:
         self._requests: list[asyncio.Task[Any]] = []
 
     def __enter__(self) -> _InterruptGuard:
+        if self.kernel._take_pending_interrupt():
+            self.interrupted_early = True
+            raise Interrupted(
+                "interrupted before the job reached the coordinator; run the cell again"
+            )
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
             self._saved = signal.signal(
@@ -422,7 +478,7 @@ def _timeout_from_env() -> float | None:
         raise ValueError(
             f"{TIMEOUT_ENV} must be a number of seconds, got {text!r}"
         ) from None
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(
             f"{TIMEOUT_ENV} must be a positive number of seconds, got {text!r}"
         )

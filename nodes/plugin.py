@@ -21,10 +21,14 @@ PLUGIN_NAME = "hero-node"
 AVAILABLE_RUNNERS = ("osis", "python")
 
 
+def node_name_of(worker_name: str) -> str:
+    """Return a node's name: the worker's name, or ``node-N`` for a LocalCluster's number."""
+    return f"node-{worker_name}" if worker_name.isdigit() else worker_name
+
+
 def node_name(worker: Worker) -> str:
-    """Return the node's name: the worker's name, or ``node-N`` for a LocalCluster's number."""
-    name = str(worker.name)
-    return f"node-{name}" if name.isdigit() else name
+    """Return the name of the node that ``worker`` is."""
+    return node_name_of(str(worker.name))
 
 
 class HeroNodePlugin(WorkerPlugin):

@@ -1,7 +1,9 @@
 """Rhai functions that give a script the HeroDB database of its own context.
 
-Values are stored as JSON, so a map or an array comes back as the same map or array.
-Other Redis clients see that JSON text.
+Values are stored as JSON in the tagged form of :mod:`nodes.sessions`, so a map, an
+array, a char, a blob or a NaN comes back as it went in. Other Redis clients see that
+JSON text. A value with no stored form (a timestamp, a function pointer, an opaque
+Python object) is rejected with an error naming its type.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 
 import redis
 
-from herolib.protocol import to_json_safe
 from nodes.rhai import Engine
+from nodes.sessions import UnstorableValue, decode_value, encode_value
 
 
 def _check_key(function: str, key: Any) -> str:
@@ -36,11 +38,17 @@ def register_herodb(engine: Engine, client: redis.Redis | None) -> None:
         return client
 
     def db_set(key: Any, value: Any) -> None:
-        database().set(_check_key("db_set", key), json.dumps(to_json_safe(value)))
+        try:
+            text = json.dumps(encode_value(value))
+        except UnstorableValue as exc:
+            raise ValueError(
+                f"db_set: {exc}; store a string or number made from it"
+            ) from None
+        database().set(_check_key("db_set", key), text)
 
     def db_get(key: Any) -> Any:
         text = database().get(_check_key("db_get", key))
-        return None if text is None else json.loads(text)
+        return None if text is None else decode_value(json.loads(text))
 
     def db_delete(key: Any) -> bool:
         return bool(database().delete(_check_key("db_delete", key)))

@@ -4,7 +4,7 @@ import socket
 import pytest
 
 from coordinator.client import CoordinatorClient
-from herolib.errors import CoordinatorUnreachable
+from herolib.errors import CoordinatorError, CoordinatorUnreachable
 
 
 def free_port() -> int:
@@ -28,3 +28,12 @@ def test_unreachable_coordinator_names_address():
     message = asyncio.run(scenario())
     assert address in message
     assert "within 1 s" in message
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["garbage", " ", "tcp://127.0.0.1:99999", "tcp://127.0.0.1:0", "http://x:1"],
+)
+def test_invalid_address_is_rejected(address):
+    with pytest.raises(CoordinatorError, match="invalid coordinator address"):
+        CoordinatorClient(address)

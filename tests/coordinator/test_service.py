@@ -258,3 +258,24 @@ def test_heroscript_job_runs_on_python_runner(coordinator_process):
     [outcome], [events] = asyncio.run(run_jobs(coordinator_process.address, playbook))
     assert outcome.state is JobState.FINISHED
     assert [item["result"] for item in outcome.value] == ["answer", "42!"]
+
+
+def test_home_node_and_data_survive_restart(start_coordinator):
+    first_context, second_context = new_id("ctx-a-"), new_id("ctx-b-")
+    first = start_coordinator(workers=2)
+    stored, _ = asyncio.run(
+        run_jobs(
+            first.address,
+            make_job('db_set("who", "a"); 1', first_context),
+            make_job('db_set("who", "b"); 2', second_context),
+        )
+    )
+    assert stored[0].node != stored[1].node
+    assert first.stop() == 0
+
+    second = start_coordinator(workers=2, home=first.home)
+    [again], _ = asyncio.run(
+        run_jobs(second.address, make_job('db_get("who")', second_context))
+    )
+    assert again.node == stored[1].node
+    assert again.value == "b"

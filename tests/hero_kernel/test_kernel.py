@@ -195,13 +195,11 @@ def test_unreachable_coordinator_names_address(tmp_path, execute):
                 and message["msg_type"] == "execute_input"
             ):
                 break
-        # ipykernel publishes execute_input just before it calls do_execute, and a signal
-        # in between meets ipykernel's own handler; the connect attempt lasts 5 s.
-        time.sleep(0.5)
         manager.interrupt_kernel()
         interrupted = client.get_shell_msg(timeout=30)["content"]
         assert interrupted["status"] == "error"
         assert interrupted["ename"] == "Interrupted"
+        assert manager.is_alive()
         after, _ = execute(client, "%%python\n'still here'", timeout=30)
         assert after["status"] == "ok"
     finally:
@@ -263,8 +261,11 @@ def test_heroscript_cells_run_as_playbooks(kernel, run):
     assert "!!nobody.home knock:twice" in failed["evalue"]
 
 
-def test_killed_coordinator_is_replaced_with_session(tmp_path, execute):
-    environment = {**os.environ, "HERO_HOME": str(tmp_path / "home")}
+def test_killed_coordinator_is_replaced_with_session(
+    tmp_path, execute, redis_servers_under
+):
+    home = str(tmp_path / "home")
+    environment = {**os.environ, "HERO_HOME": home}
     manager, client = start_new_kernel(
         kernel_name="hero", startup_timeout=120, env=environment
     )
@@ -289,6 +290,50 @@ def test_killed_coordinator_is_replaced_with_session(tmp_path, execute):
             msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
         ]
         assert result["data"]["text/plain"] == "42"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+    _, alive = psutil.wait_procs(redis_servers_under(home), timeout=60)
+    assert [process.pid for process in alive] == []
+
+
+def test_fast_print_loses_no_line(kernel, run):
+    reply, outputs = run("for i in 0..30000 { print(`line ${i}`); }\n42")
+    assert reply["status"] == "ok"
+    text = "".join(
+        msg["content"]["text"] for msg in outputs if msg["msg_type"] == "stream"
+    )
+    lines = text.splitlines()
+    assert len(lines) == 30000
+    assert lines[0] == "line 0"
+    assert lines[-1] == "line 29999"
+    assert len([msg for msg in outputs if msg["msg_type"] == "stream"]) < 1000
+
+
+def test_completion_on_magic_line_replies(kernel):
+    client = kernel[1]
+    client.complete("%%python\nimport os", 2)
+    reply = client.get_shell_msg(timeout=30)["content"]
+    assert reply["status"] == "ok"
+    assert reply["matches"] == []
+
+
+@pytest.mark.parametrize("setting", ["abc", "0", "nan", "inf"])
+def test_bad_timeout_setting_reported_in_cell(tmp_path, execute, setting):
+    environment = {
+        **os.environ,
+        "HERO_HOME": str(tmp_path),
+        "HERO_JOB_TIMEOUT": setting,
+    }
+    manager, client = start_new_kernel(
+        kernel_name="hero", startup_timeout=120, env=environment
+    )
+    try:
+        reply, _ = execute(client, "1 + 1", timeout=30)
+        assert reply["status"] == "error"
+        assert reply["ename"] == "ConfigurationError"
+        assert "HERO_JOB_TIMEOUT" in reply["evalue"]
+        assert manager.is_alive()
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)

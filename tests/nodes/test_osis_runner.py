@@ -101,3 +101,21 @@ def test_engine_reaches_host_only_through_registered_functions(herodb):
         assert outcome.error.kind in ("ErrorModuleNotFound", "ErrorFunctionNotFound"), (
             script
         )
+
+
+def test_herodb_keeps_value_types(herodb):
+    runner = OsisRunner("n1", herodb)
+    script = (
+        "db_set(\"k\", #{c: 'x', b: blob(2, 7), f: 0.0 / 0.0, n: [1, ()]});"
+        "let v = db_get(\"k\"); [type_of(v.c), type_of(v.b), v.f.is_nan(), v.n[1] == ()]"
+    )
+    outcome, _ = run(runner, script)
+    assert outcome.state is JobState.FINISHED, outcome.error
+    assert outcome.value == ["char", "blob", True, True]
+
+
+def test_herodb_rejects_unstorable_value(herodb):
+    runner = OsisRunner("n1", herodb)
+    outcome, _ = run(runner, 'db_set("when", timestamp())')
+    assert outcome.state is JobState.ERROR
+    assert "db_set: a value of type Timestamp cannot be stored" in outcome.error.message
