@@ -12,7 +12,7 @@ from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 from hero_kernel.render import strip_ansi
 
@@ -59,7 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    notebook = nbformat.read(args.notebook, as_version=4)
+    try:
+        notebook = nbformat.read(args.notebook, as_version=4)
+    except FileNotFoundError:
+        print(
+            f"no notebook at {args.notebook}; give the path of an .ipynb file",
+            file=sys.stderr,
+        )
+        return 2
+    except nbformat.reader.NotJSONError as exc:
+        print(f"{args.notebook} is not a notebook: {exc}", file=sys.stderr)
+        return 2
     options: dict[str, Any] = {
         "timeout": args.timeout,
         "resources": {"metadata": {"path": str(args.notebook.parent)}},
@@ -72,9 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         client.execute()
-    except CellExecutionError as exc:
+    except CellExecutionError:
+        # The failing cell and its error were printed already, by on_cell_executed.
+        print(f"--- {args.notebook}: stopped at a cell that failed", file=sys.stderr)
+        return 1
+    except CellTimeoutError:
         print(
-            f"\nthe notebook stopped at a cell that failed:\n{strip_ansi(str(exc))}",
+            f"--- {args.notebook}: a cell ran longer than {args.timeout:g} s; "
+            "give more with --timeout",
             file=sys.stderr,
         )
         return 1
