@@ -1,4 +1,4 @@
-"""Where a job runs: a node serving its runner, preferably its context's home node."""
+"""Job placement: a node serving the job's runner, preferably its context's home node."""
 
 from __future__ import annotations
 

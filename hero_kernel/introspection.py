@@ -1,9 +1,9 @@
 """Completion and inspection for Rhai cells, from the engine's own metadata.
 
 The kernel runs no script. It builds one local Engine only to list the functions a
-node offers (the standard packages and the runner's registered functions, with
-signatures and doc comments), and takes the session's variables and script-defined
-functions from the summary that comes back with each job.
+node offers: the standard packages and the runner's registered functions, with
+signatures and doc comments. The session's variables and script-defined functions
+come from the summary that comes back with each job.
 """
 
 from __future__ import annotations

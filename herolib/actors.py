@@ -39,7 +39,7 @@ class ActorError(HeroError):
 
 @dataclasses.dataclass
 class ActorContext:
-    """What actors may use while a playbook runs on a node.
+    """The facilities actors may use while a playbook runs on a node.
 
     Attributes
     ----------
@@ -86,7 +86,7 @@ class Actor:
 
 @dataclasses.dataclass(frozen=True)
 class ActionResult:
-    """What one action returned, with where it stood in the playbook."""
+    """The value one action returned, with the action's name and line."""
 
     action: str
     line: int
