@@ -154,16 +154,22 @@ class CoordinatorClient:
         return reply
 
     async def submit(
-        self, job: Job, on_event: EventHandler | None = None
+        self, job: Job, on_event: EventHandler | None = None, *, watched: bool = True
     ) -> asyncio.Future[JobOutcome]:
-        """Submit ``job`` and return a future of its outcome; ``on_event`` gets its events."""
+        """Submit ``job`` and return a future of its outcome; ``on_event`` gets its events.
+
+        With ``watched`` the coordinator cancels the job when this client goes silent
+        for several :data:`HEARTBEAT` periods, so call :meth:`wait` (which keeps
+        sending requests); pass False to submit a job that outlives this client.
+        """
         outcome: asyncio.Future[JobOutcome] = asyncio.get_running_loop().create_future()
         self._outcomes[job.id] = outcome
         if on_event is not None:
             self._handlers[job.id] = on_event
             self._seen[job.id] = set()
         try:
-            await self.request(protocol.SUBMIT, job=job.to_dict())
+            heartbeat = {"heartbeat": HEARTBEAT} if watched else {}
+            await self.request(protocol.SUBMIT, job=job.to_dict(), **heartbeat)
         except BaseException:
             self._outcomes.pop(job.id, None)
             self._handlers.pop(job.id, None)

@@ -17,6 +17,7 @@ from distributed import Client, Future
 
 from coordinator.placement import Placement
 from coordinator.store import JobStore
+from coordinator.watch import ClientWatch
 from herolib import protocol
 from herolib.errors import InvalidJobError, ProtocolError
 from herolib.models import Job, JobOutcome, ScriptError, now
@@ -64,6 +65,7 @@ class Coordinator:
         self._published: dict[str, set[int]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopped = asyncio.Event()
+        self.watch = ClientWatch()
 
     async def start(self) -> None:
         self._router.setsockopt(zmq.ROUTER_MANDATORY, 1)
@@ -74,6 +76,7 @@ class Coordinator:
         self.events_endpoint = _bind(self._pub, self._events_address)
         self.client.subscribe_topic(EVENT_TOPIC, self._on_node_event)
         self._spawn(self._serve())
+        self._spawn(self._cancel_orphans())
         logger.info(
             "coordinator listening: requests %s, events %s",
             self.request_endpoint,
@@ -130,6 +133,7 @@ class Coordinator:
 
     async def _handle(self, identity: bytes, request: dict[str, Any]) -> None:
         kind, request_id = request["type"], request["id"]
+        self.watch.seen(identity, now())
         logger.debug("request %s %s", kind, request_id)
         try:
             fields = await self._dispatch(identity, kind, request)
@@ -153,7 +157,18 @@ class Coordinator:
             return {"events": self.events_endpoint, "nodes": await self.nodes()}
         if kind == protocol.SUBMIT:
             job = Job.from_dict(request.get("job"))
+            heartbeat = request.get("heartbeat")
+            if heartbeat is not None and (
+                isinstance(heartbeat, bool)
+                or not isinstance(heartbeat, (int, float))
+                or heartbeat <= 0
+            ):
+                raise ProtocolError(
+                    f"heartbeat must be a positive number of seconds, got {heartbeat!r}"
+                )
             await self.submit(job, identity)
+            if heartbeat is not None:
+                self.watch.watch(job.id, identity, float(heartbeat), now())
             return {"job": job.id}
         if kind == protocol.CANCEL:
             job_id = _require_str(request, "job")
@@ -204,6 +219,7 @@ class Coordinator:
             outcome = self._outcome_of_failed_task(job, future, exc)
         finally:
             self._futures.pop(job.id, None)
+            self.watch.forget(job.id)
         received = now()
         try:
             await self._record(job, outcome, received)
@@ -307,6 +323,19 @@ class Coordinator:
             logger.warning(
                 "could not send %s to peer %r: %s", message.get("type"), identity, exc
             )
+
+    async def _cancel_orphans(self, interval: float = 2.0) -> None:
+        while not self._stopped.is_set():
+            await asyncio.sleep(interval)
+            for job_id in self.watch.orphans(now()):
+                self.watch.forget(job_id)
+                logger.warning(
+                    "job %s: its client stopped responding; cancelling it", job_id
+                )
+                try:
+                    await self._cancel(job_id, "its client stopped responding")
+                except Exception:
+                    logger.exception("could not cancel orphaned job %s", job_id)
 
     async def _cancel(self, job_id: str, reason: str) -> bool:
         future = self._futures.get(job_id)

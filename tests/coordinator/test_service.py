@@ -279,3 +279,36 @@ def test_home_node_and_data_survive_restart(start_coordinator):
     )
     assert again.node == stored[1].node
     assert again.value == "b"
+
+
+def test_job_of_vanished_client_is_cancelled(coordinator_process):
+    job = make_job('print("spinning"); loop {}')
+    context = zmq.Context()
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.setsockopt(zmq.RCVTIMEO, 10_000)
+    dealer.connect(coordinator_process.address)
+    try:
+        request = {"type": "submit", "id": "r1", "job": job.to_dict(), "heartbeat": 0.5}
+        dealer.send(protocol.encode(request))
+        assert protocol.decode(dealer.recv())["ok"] is True
+    finally:
+        dealer.close()
+        context.term()
+
+    async def final_state():
+        client = CoordinatorClient(coordinator_process.address)
+        await client.connect()
+        try:
+            for _ in range(600):
+                record = await client.status(job.id)
+                if record["state"] in ("cancelled", "finished", "error", "timeout"):
+                    return record
+                await asyncio.sleep(0.1)
+            return record
+        finally:
+            await client.close()
+
+    record = asyncio.run(final_state())
+    assert record["state"] == "cancelled"
+    assert "client stopped responding" in record["outcome"]["error"]["message"]
