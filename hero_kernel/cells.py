@@ -10,6 +10,7 @@ from herolib.heroscript import Playbook
 RHAI = "rhai"
 PYTHON = "python"
 HEROSCRIPT = "heroscript"
+MODULE = "module"
 
 #: Cell magics that choose the language of the rest of the cell.
 LANGUAGE_MAGICS = {"%%rhai": RHAI, "%%python": PYTHON, "%%heroscript": HEROSCRIPT}
@@ -30,18 +31,23 @@ class Cell:
     language: str
     code: str
     first_line: int = 1
+    name: str = ""
 
 
 def split_cell(source: str) -> Cell:
     """Return the language of ``source`` and the code to run.
 
     A first line of ``%%python``, ``%%rhai`` or ``%%heroscript`` picks the language and
-    is removed. Otherwise a cell whose first statement is a HeroScript action line
+    is removed, and ``%%module NAME`` makes the rest a Rhai module named ``NAME``.
+    Otherwise a cell whose first statement is a HeroScript action line
     (``!!actor.action``) is HeroScript, and anything else is Rhai.
     """
     lines = source.split("\n")
     head = lines[0].strip() if lines else ""
     magic = head.split(maxsplit=1)[0] if head else ""
+    if magic == "%%module":
+        name = head.split(maxsplit=1)[1].strip() if len(head.split()) > 1 else ""
+        return Cell(MODULE, "\n".join(lines[1:]), first_line=2, name=name)
     if magic in LANGUAGE_MAGICS:
         return Cell(LANGUAGE_MAGICS[magic], "\n".join(lines[1:]), first_line=2)
     for line in lines:

@@ -23,6 +23,7 @@ from coordinator.embedded import EmbeddedCoordinator
 from hero_kernel import __version__
 from hero_kernel.cells import (
     HEROSCRIPT,
+    MODULE,
     PYTHON,
     RHAI,
     Cell,
@@ -87,6 +88,7 @@ class HeroKernel(IPythonKernel):
         self._namespace: Namespace | None = None
         self._last_summary: dict[str, Any] | None = None
         self.job_limits: dict[str, int] = {}
+        self.modules: dict[str, str] = {}
         if not os.environ.get(COORDINATOR_ENV):
             self._embedded = EmbeddedCoordinator()
             try:
@@ -133,6 +135,15 @@ class HeroKernel(IPythonKernel):
             # requests for the current session do not.
             self.shell.history_manager.store_inputs(count, code)
             self.shell.execution_count += 1
+        if cell.language == MODULE:
+            if not cell.name.isidentifier():
+                error = ScriptError(
+                    "UsageError", f"%%module needs a NAME, got {cell.name!r}"
+                )
+                return self._send_error(error, cell, count, silent)
+            # A module is checked on a node at once; later cells can then import it.
+            previous = self.modules.get(cell.name)
+            self.modules[cell.name] = cell.code
         if cell.language == HEROSCRIPT:
             try:
                 cell = expand_heroscript(cell)
@@ -173,6 +184,17 @@ class HeroKernel(IPythonKernel):
             self._last_summary = outcome.namespace
             if self._namespace is not None:
                 self._namespace.update(outcome.namespace)
+        if cell.language == MODULE:
+            if outcome.state is not JobState.FINISHED:
+                if previous is None:
+                    self.modules.pop(cell.name)
+                else:
+                    self.modules[cell.name] = previous
+            elif not silent:
+                text = f'module {cell.name!r} is ready: import "{cell.name}" as {cell.name};\n'
+                self.send_response(
+                    self.iopub_socket, "stream", {"name": "stdout", "text": text}
+                )
         if outcome.state is not JobState.FINISHED:
             error = outcome.error or ScriptError(
                 "ErrorJob", f"job ended in state {outcome.state.value}"
@@ -259,11 +281,12 @@ class HeroKernel(IPythonKernel):
             id=new_id(f"{flow}."),
             flow=flow,
             context=self.context,
-            script=cell.code,
+            script="" if cell.language == MODULE else cell.code,
             runner="python" if cell.language == HEROSCRIPT else "osis",
             timeout=self.job_timeout,
             name=f"cell {self._cells}",
             limits=dict(self.job_limits) or None,
+            modules=dict(self.modules) or None,
         )
 
         def send(name: str, text: str) -> None:

@@ -63,6 +63,8 @@ class Job:
     session
         Snapshot of the context's session to restore on the node; the coordinator
         fills it in from its store.
+    modules
+        Rhai module sources by name, which ``import "NAME"`` in the script resolves to.
     """
 
     id: str
@@ -74,6 +76,7 @@ class Job:
     name: str = ""
     limits: dict[str, int] | None = None
     session: dict[str, Any] | None = None
+    modules: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         for field in ("id", "flow", "context"):
@@ -104,6 +107,13 @@ class Job:
 
         if self.limits is not None:
             check_limits(self.limits, f"job {self.id}")
+        if self.modules is not None and not all(
+            isinstance(name, str) and name and isinstance(source, str)
+            for name, source in self.modules.items()
+        ):
+            raise InvalidJobError(
+                f"job {self.id}: modules must map names to source strings"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

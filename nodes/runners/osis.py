@@ -89,6 +89,16 @@ class OsisRunner:
         execution.attach(engine)
 
         started = now()
+        try:
+            for name, source in (job.modules or {}).items():
+                engine.register_module(name, source)
+        except RhaiError as exc:
+            error = ScriptError(
+                exc.kind, f"in module {name!r}: {exc.message}", exc.line, exc.column
+            )
+            return JobOutcome(job=job.id, state=JobState.ERROR, error=error,
+                              output=execution.output, node=self.node, started=started,
+                              finished=now())  # fmt: skip
         cached = self._session(job, engine, execution)
         with cached.lock:
             try:

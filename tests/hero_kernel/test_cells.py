@@ -25,3 +25,10 @@ def test_split_cell(source, language, code, first_line):
     assert cell.language == language
     assert cell.code == code
     assert cell.first_line == first_line
+
+
+def test_module_cell_takes_name():
+    cell = split_cell("%%module geometry\nfn area(w, h) { w * h }")
+    assert cell.language == "module"
+    assert cell.name == "geometry"
+    assert cell.code == "fn area(w, h) { w * h }"

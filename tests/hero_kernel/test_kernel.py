@@ -337,3 +337,22 @@ def test_bad_timeout_setting_reported_in_cell(tmp_path, execute, setting):
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
+
+
+def test_module_cell_can_be_imported(kernel, run):
+    reply, outputs = run(
+        "%%module shapes\nexport const SIDES = 4;\nfn area(w, h) { w * h }"
+    )
+    assert reply["status"] == "ok"
+    assert 'import "shapes"' in outputs[0]["content"]["text"]
+    reply, outputs = run('import "shapes" as s;\ns::area(s::SIDES, 3)')
+    [result] = [
+        msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
+    ]
+    assert result["data"]["text/plain"] == "12"
+
+    broken, _ = run("%%module shapes\nfn area(w, h) { w * }")
+    assert broken["status"] == "error"
+    assert "in module 'shapes'" in broken["evalue"]
+    still, _ = run('import "shapes" as s; s::area(2, 2)')
+    assert still["status"] == "ok"

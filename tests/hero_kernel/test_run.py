@@ -11,7 +11,16 @@ from nbformat.v4 import new_code_cell, new_notebook
 def run_notebook(path, home, *extra):
     environment = {**os.environ, "HERO_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-P", "-m", "hero_kernel.run", str(path), "--kernel", "hero", *extra],
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "hero_kernel.run",
+            str(path),
+            "--kernel",
+            "hero",
+            *extra,
+        ],
         capture_output=True,
         text=True,
         env=environment,

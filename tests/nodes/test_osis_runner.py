@@ -107,7 +107,7 @@ def test_herodb_keeps_value_types(herodb):
     runner = OsisRunner("n1", herodb)
     script = (
         "db_set(\"k\", #{c: 'x', b: blob(2, 7), f: 0.0 / 0.0, n: [1, ()]});"
-        "let v = db_get(\"k\"); [type_of(v.c), type_of(v.b), v.f.is_nan(), v.n[1] == ()]"
+        'let v = db_get("k"); [type_of(v.c), type_of(v.b), v.f.is_nan(), v.n[1] == ()]'
     )
     outcome, _ = run(runner, script)
     assert outcome.state is JobState.FINISHED, outcome.error
@@ -119,3 +119,13 @@ def test_herodb_rejects_unstorable_value(herodb):
     outcome, _ = run(runner, 'db_set("when", timestamp())')
     assert outcome.state is JobState.ERROR
     assert "db_set: a value of type Timestamp cannot be stored" in outcome.error.message
+
+
+def test_job_modules_resolve_imports(herodb):
+    runner = OsisRunner("n1", herodb)
+    modules = {"units": "export const KM = 1000;\nfn to_m(km, per_km) { km * per_km }"}
+    outcome, _ = run(runner, 'import "units" as u; u::to_m(3, u::KM)', modules=modules)
+    assert outcome.value == 3000
+    broken, _ = run(runner, "1", modules={"units": "fn to_m( {"})
+    assert broken.state is JobState.ERROR
+    assert "in module 'units'" in broken.error.message
