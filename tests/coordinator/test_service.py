@@ -188,18 +188,23 @@ def test_runner_without_node_rejected(coordinator_process):
     asyncio.run(scenario())
 
 
-def test_malformed_request_gets_error_reply(coordinator_process):
+def raw_request(address: str, frame: bytes) -> dict:
+    """Send one frame from a bare DEALER socket, return the reply, and close it."""
     context = zmq.Context()
     dealer = context.socket(zmq.DEALER)
     dealer.setsockopt(zmq.LINGER, 0)
     dealer.setsockopt(zmq.RCVTIMEO, 10_000)
-    dealer.connect(coordinator_process.address)
+    dealer.connect(address)
     try:
-        dealer.send(b'{"type": "launch", "id": "r1"}')
-        reply = protocol.decode(dealer.recv())
+        dealer.send(frame)
+        return protocol.decode(dealer.recv())
     finally:
         dealer.close()
         context.term()
+
+
+def test_malformed_request_gets_error_reply(coordinator_process):
+    reply = raw_request(coordinator_process.address, b'{"type": "launch", "id": "r1"}')
     assert reply["ok"] is False
     assert "unknown request type 'launch'" in reply["error"]
 
@@ -283,18 +288,11 @@ def test_home_node_and_data_survive_restart(start_coordinator):
 
 def test_job_of_vanished_client_is_cancelled(coordinator_process):
     job = make_job('print("spinning"); loop {}')
-    context = zmq.Context()
-    dealer = context.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    dealer.setsockopt(zmq.RCVTIMEO, 10_000)
-    dealer.connect(coordinator_process.address)
-    try:
-        request = {"type": "submit", "id": "r1", "job": job.to_dict(), "heartbeat": 0.5}
-        dealer.send(protocol.encode(request))
-        assert protocol.decode(dealer.recv())["ok"] is True
-    finally:
-        dealer.close()
-        context.term()
+    request = {"type": "submit", "id": "r1", "job": job.to_dict(), "heartbeat": 0.5}
+    # The socket closes after the reply: the client vanishes without a word.
+    assert (
+        raw_request(coordinator_process.address, protocol.encode(request))["ok"] is True
+    )
 
     async def final_state():
         client = CoordinatorClient(coordinator_process.address)
