@@ -159,8 +159,8 @@ class CoordinatorClient:
         """Submit ``job`` and return a future of its outcome; ``on_event`` gets its events.
 
         With ``watched`` the coordinator cancels the job when this client goes silent
-        for several :data:`HEARTBEAT` periods, so call :meth:`wait` (which keeps
-        sending requests); pass False to submit a job that outlives this client.
+        for several :data:`HEARTBEAT` periods, so call :meth:`wait`, which keeps
+        sending requests. Pass False to submit a job that outlives this client.
         """
         outcome: asyncio.Future[JobOutcome] = asyncio.get_running_loop().create_future()
         self._outcomes[job.id] = outcome

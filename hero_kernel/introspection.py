@@ -58,7 +58,7 @@ def word_at(code: str, cursor: int) -> tuple[int, int]:
 
 
 class Namespace:
-    """What a Rhai cell can name: keywords, the session's names, the node's functions.
+    """The names a Rhai cell can use: keywords, the session's names, the node's functions.
 
     ``update`` takes the session summary that comes back with each job.
     """

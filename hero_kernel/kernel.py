@@ -1,7 +1,7 @@
 """The Hero kernel: an IPython kernel whose cells are Rhai jobs unless marked otherwise.
 
-Rhai cells go to the coordinator as jobs and their output streams back from the node
-that runs them; ``%%python`` cells run in this process's IPython, which keeps widgets,
+Rhai cells go to the coordinator as jobs, and their output streams back from the node
+that runs them. ``%%python`` cells run in this process's IPython, which keeps widgets,
 ``display()`` and comms working both ways.
 """
 
@@ -74,7 +74,7 @@ class HeroKernel(IPythonKernel):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.context = session_context()
-        # A bad setting must not kill the kernel at start, where nobody would see why;
+        # A bad setting must not kill the kernel at start, where no user would see why, so
         # it is reported on every Rhai or HeroScript cell instead.
         self.setup_error: str | None = None
         try:
@@ -416,8 +416,8 @@ class _InterruptGuard:
     """While a Rhai cell runs, turn SIGINT into a cancel request for its job.
 
     The kernel's default handler would raise KeyboardInterrupt inside the event loop.
-    Here the signal cancels the job once it is submitted; before that, while the
-    kernel still waits for the coordinator, it cancels the waiting task instead.
+    Here the signal cancels the job once it is submitted. Before that, while the kernel
+    still waits for the coordinator, it cancels the waiting task instead.
     """
 
     def __init__(self, kernel: HeroKernel) -> None:
@@ -479,8 +479,9 @@ async def _maybe_await(value: Any) -> Any:
 def session_context() -> str:
     """Return the kernel's context name.
 
-    ``HERO_CONTEXT`` wins; else a name derived from the notebook's path, so a notebook
-    finds its HeroDB data again after a kernel restart; else a new random name.
+    ``HERO_CONTEXT`` wins. Otherwise the name is derived from the notebook's path, so a
+    notebook finds its HeroDB data again after a kernel restart. Without a path it is a
+    new random name.
     """
     configured = os.environ.get(CONTEXT_ENV)
     if configured:

@@ -181,7 +181,7 @@ class ScriptError:
 
 @dataclasses.dataclass
 class JobOutcome:
-    """What a node reports for a job that reached a final state.
+    """The report of a node on a job that reached a final state.
 
     ``value`` is the script's result converted to JSON-safe Python, ``text`` how the
     engine displays it and ``type_name`` its engine type. ``session`` is the snapshot

@@ -3,7 +3,7 @@
 Requests travel from a DEALER socket to the coordinator's ROUTER socket as one frame
 of UTF-8 JSON: an object with ``type`` (one of :data:`REQUEST_TYPES`) and ``id`` (a
 string chosen by the sender). The coordinator replies to each request with one message of
-type ``reply`` carrying the same ``id`` and ``ok``; when ``ok`` is false, ``error``
+type ``reply`` carrying the same ``id`` and ``ok``. When ``ok`` is false, ``error``
 contains the message. A ``submit`` request is answered at once, and later the ROUTER
 sends a ``job_done`` message to the same peer with the job's outcome.
 

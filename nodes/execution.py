@@ -1,4 +1,4 @@
-"""One running job as its runner sees it: output, cancellation and the engine to stop."""
+"""The live state of one running job: its output, cancellation and the engine to stop."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ def test_hero_run_prints_output_and_results(tmp_path):
     assert finished.returncode == 0, finished.stderr
     lines = finished.stdout.splitlines()
     assert lines[0] == "from the included file"
-    assert "!!db.set" in lines[2] and lines[2].endswith("-> 'team'")
+    assert "!!db.set" in lines[2]
+    assert lines[2].endswith("-> 'team'")
     assert lines[3].endswith("-> 'BLUE'")
     assert "[finished]" in finished.stderr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -9,6 +10,20 @@ import time
 import psutil
 import pytest
 from jupyter_client.manager import start_new_kernel
+
+
+@contextlib.contextmanager
+def own_kernel(home, **settings):
+    """Start a hero kernel of its own with HERO_HOME at ``home`` and extra settings."""
+    environment = {**os.environ, "HERO_HOME": str(home), **settings}
+    manager, client = start_new_kernel(
+        kernel_name="hero", startup_timeout=120, env=environment
+    )
+    try:
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +71,7 @@ def test_state_persists_across_cells(kernel, run):
     assert result["data"]["text/plain"] == "105"
 
 
-def test_error_names_kind_and_position_then_kernel_goes_on(kernel, run):
+def test_syntax_error_kind_and_position(kernel, run):
     reply, outputs = run("let a = 1;\nlet b = a +* 2;")
     assert reply["status"] == "error"
     assert reply["ename"] == "ErrorParsing"
@@ -130,11 +145,7 @@ def test_interrupt_stops_endless_loop(kernel, run):
 
 def test_shutdown_leaves_no_process(tmp_path, execute, redis_servers_under):
     home = str(tmp_path / "home")
-    environment = {**os.environ, "HERO_HOME": home}
-    manager, client = start_new_kernel(
-        kernel_name="hero", startup_timeout=120, env=environment
-    )
-    try:
+    with own_kernel(home) as (manager, client):
         reply, _ = execute(client, 'db_set("k", 1); db_get("k")')
         assert reply["status"] == "ok"
         kernel_process = psutil.Process(manager.provisioner.pid)
@@ -142,43 +153,25 @@ def test_shutdown_leaves_no_process(tmp_path, execute, redis_servers_under):
         servers = redis_servers_under(home)
         assert len(tree) >= 4  # kernel, coordinator, two worker processes and more
         assert servers
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
-    gone, alive = psutil.wait_procs(tree + servers, timeout=60)
+    _, alive = psutil.wait_procs(tree + servers, timeout=60)
     assert [process.pid for process in alive] == []
 
 
 def test_job_timeout_is_named(tmp_path, execute):
-    environment = {**os.environ, "HERO_HOME": str(tmp_path), "HERO_JOB_TIMEOUT": "1"}
-    manager, client = start_new_kernel(
-        kernel_name="hero", startup_timeout=120, env=environment
-    )
-    try:
+    with own_kernel(tmp_path, HERO_JOB_TIMEOUT="1") as (manager, client):
         reply, outputs = execute(client, "let n = 0;\nloop { n += 1; }")
         assert reply["status"] == "error"
         assert reply["ename"] == "ErrorTimeout"
         assert "timed out after 1 s" in reply["evalue"]
         errors = [msg["content"] for msg in outputs if msg["msg_type"] == "error"]
         assert errors[0]["ename"] == "ErrorTimeout"
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
 
 
 def test_unreachable_coordinator_names_address(tmp_path, execute):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
-    environment = {
-        **os.environ,
-        "HERO_HOME": str(tmp_path),
-        "HERO_COORDINATOR": address,
-    }
-    manager, client = start_new_kernel(
-        kernel_name="hero", startup_timeout=120, env=environment
-    )
-    try:
+    with own_kernel(tmp_path, HERO_COORDINATOR=address) as (manager, client):
         reply, _ = execute(client, "1 + 1", timeout=30)
         assert reply["status"] == "error"
         assert reply["ename"] == "CoordinatorUnreachable"
@@ -202,9 +195,6 @@ def test_unreachable_coordinator_names_address(tmp_path, execute):
         assert manager.is_alive()
         after, _ = execute(client, "%%python\n'still here'", timeout=30)
         assert after["status"] == "ok"
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
 
 
 def test_completion_and_inspection_know_session(kernel, run):
@@ -265,11 +255,7 @@ def test_killed_coordinator_is_replaced_with_session(
     tmp_path, execute, redis_servers_under
 ):
     home = str(tmp_path / "home")
-    environment = {**os.environ, "HERO_HOME": home}
-    manager, client = start_new_kernel(
-        kernel_name="hero", startup_timeout=120, env=environment
-    )
-    try:
+    with own_kernel(home) as (manager, client):
         reply, _ = execute(client, "let kept = 41;\nfn next(n) { n + 1 }")
         assert reply["status"] == "ok"
         kernel_process = psutil.Process(manager.provisioner.pid)
@@ -290,9 +276,6 @@ def test_killed_coordinator_is_replaced_with_session(
             msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
         ]
         assert result["data"]["text/plain"] == "42"
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
     _, alive = psutil.wait_procs(redis_servers_under(home), timeout=60)
     assert [process.pid for process in alive] == []
 
@@ -320,23 +303,12 @@ def test_completion_on_magic_line_replies(kernel):
 
 @pytest.mark.parametrize("setting", ["abc", "0", "nan", "inf"])
 def test_bad_timeout_setting_reported_in_cell(tmp_path, execute, setting):
-    environment = {
-        **os.environ,
-        "HERO_HOME": str(tmp_path),
-        "HERO_JOB_TIMEOUT": setting,
-    }
-    manager, client = start_new_kernel(
-        kernel_name="hero", startup_timeout=120, env=environment
-    )
-    try:
+    with own_kernel(tmp_path, HERO_JOB_TIMEOUT=setting) as (manager, client):
         reply, _ = execute(client, "1 + 1", timeout=30)
         assert reply["status"] == "error"
         assert reply["ename"] == "ConfigurationError"
         assert "HERO_JOB_TIMEOUT" in reply["evalue"]
         assert manager.is_alive()
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
 
 
 def test_module_cell_can_be_imported(kernel, run):
