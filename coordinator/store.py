@@ -104,6 +104,3 @@ class JobStore:
 
     def save_home(self, context: str, node: str) -> None:
         self._redis.hset(HOMES_KEY, context, node)
-
-    def count(self) -> int:
-        return int(self._redis.zcard(JOBS_INDEX))
