@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REQUEST_ADDRESS = "tcp://127.0.0.1:7760"
 DEFAULT_EVENTS_ADDRESS = "tcp://127.0.0.1:7761"
+#: Seconds a job may wait for a node that serves its runner before it fails.
+DEFAULT_NO_WORKER_TIMEOUT = 30.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop when the process with this id exits (the kernel that started us)",
     )
     serve.add_argument(
+        "--no-worker-timeout",
+        type=float,
+        default=DEFAULT_NO_WORKER_TIMEOUT,
+        metavar="SECONDS",
+        help="fail a job that no live node can take after this long; applies to the "
+        "LocalCluster (for a remote scheduler, set "
+        "DASK_DISTRIBUTED__SCHEDULER__NO_WORKERS_TIMEOUT where it runs); "
+        f"default: {DEFAULT_NO_WORKER_TIMEOUT:g}",
+    )
+    serve.add_argument(
         "--log-level", default="INFO", help="logging level; default: INFO"
     )
     run.add_parser(commands)
@@ -89,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.embedded:
         logging.getLogger("distributed").setLevel(logging.WARNING)
     if args.command == "coordinator":
+        if args.no_worker_timeout <= 0:
+            print(
+                "hero coordinator: --no-worker-timeout must be a positive number of "
+                f"seconds, got {args.no_worker_timeout:g}",
+                file=sys.stderr,
+            )
+            return 2
         if args.workers < 1:
             print(
                 f"hero coordinator: --workers must be at least 1, got {args.workers}",
@@ -117,7 +136,14 @@ async def serve(args: argparse.Namespace) -> int:
         else:
             # A job whose node dies fails instead of running again elsewhere, because
             # a script's side effects (HeroDB writes, output) would happen twice.
-            dask.config.set({"distributed.scheduler.allowed-failures": 0})
+            dask.config.set(
+                {
+                    "distributed.scheduler.allowed-failures": 0,
+                    "distributed.scheduler.no-workers-timeout": (
+                        f"{args.no_worker_timeout}s"
+                    ),
+                }
+            )
             local_cluster = await cluster.start_local_cluster(args.workers)
             stack.push_async_callback(local_cluster.close)
             client = await cluster.connect(local_cluster.scheduler_address)

@@ -17,7 +17,9 @@ import zmq.asyncio
 
 from herolib import protocol
 from herolib.errors import CoordinatorError, CoordinatorUnreachable, ProtocolError
+from herolib.flows import Flow
 from herolib.models import Job, JobOutcome, new_id
+from herolib.states import FlowState
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,8 @@ class CoordinatorClient:
         self._sub: zmq.asyncio.Socket | None = None
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._outcomes: dict[str, asyncio.Future[JobOutcome]] = {}
+        self._flows: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._flow_handlers: dict[str, EventHandler] = {}
         self._handlers: dict[str, EventHandler] = {}
         self._seen: dict[str, set[int]] = {}
         self._readers: list[asyncio.Task[None]] = []
@@ -222,6 +226,92 @@ class CoordinatorClient:
     async def shutdown(self) -> None:
         await self.request(protocol.SHUTDOWN)
 
+    async def submit_flow(
+        self, flow: Flow, on_event: EventHandler | None = None
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Submit ``flow`` and return a future of its final record (without job records).
+
+        ``on_event`` gets every event of the flow: job states, output lines and flow
+        states. A flow is not tied to this client: it runs on when the client goes.
+        """
+        return await self._start_flow(
+            flow.id, on_event, protocol.FLOW_SUBMIT, flow=flow.to_dict()
+        )
+
+    async def retry_flow(
+        self, flow_id: str, on_event: EventHandler | None = None
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Run again the jobs of ``flow_id`` that did not finish, reusing the others' results."""
+        return await self._start_flow(
+            flow_id, on_event, protocol.FLOW_RETRY, flow=flow_id
+        )
+
+    async def run_flow(
+        self, flow: Flow, on_event: EventHandler | None = None
+    ) -> dict[str, Any]:
+        """Submit ``flow``, wait for it to end and return its record with every job's."""
+        done = await self.submit_flow(flow, on_event)
+        return await self.wait_flow(flow.id, done)
+
+    async def wait_flow(
+        self, flow_id: str, done: asyncio.Future[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Wait for ``flow_id`` to end and return its record with every job's.
+
+        Every :data:`HEARTBEAT` seconds without news the flow's record is read, so an
+        unreachable coordinator raises :class:`CoordinatorUnreachable` and a lost
+        ``flow_done`` message does not make this wait forever.
+        """
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(asyncio.shield(done), HEARTBEAT)
+                    break
+                except TimeoutError:
+                    summary = await self.flow_status(flow_id, jobs=False)
+                    if FlowState(summary["state"]).is_final:
+                        logger.warning("flow %s: end taken from its record", flow_id)
+                        break
+            record = await self.flow_status(flow_id)
+            if flow_id in self._flow_handlers:
+                await asyncio.sleep(EVENT_DRAIN / 4)
+            return record
+        finally:
+            self._flows.pop(flow_id, None)
+            self._flow_handlers.pop(flow_id, None)
+
+    async def cancel_flow(self, flow_id: str, reason: str = "cancelled") -> bool:
+        """Stop the running jobs of ``flow_id`` and skip the rest; False if it is not running."""
+        reply = await self.request(protocol.FLOW_CANCEL, flow=flow_id, reason=reason)
+        return bool(reply.get("cancelled"))
+
+    async def flow_status(self, flow_id: str, *, jobs: bool = True) -> dict[str, Any]:
+        """Return the record of ``flow_id``: state, times, counts and the job records."""
+        reply = await self.request(protocol.FLOW_STATUS, flow=flow_id, jobs=jobs)
+        return dict(reply["record"])
+
+    async def list_flows(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Return summaries of the newest ``limit`` flows, newest first."""
+        reply = await self.request(protocol.FLOW_LIST, limit=limit)
+        return list(reply["flows"])
+
+    async def _start_flow(
+        self, flow_id: str, on_event: EventHandler | None, kind: str, **fields: Any
+    ) -> asyncio.Future[dict[str, Any]]:
+        done: asyncio.Future[dict[str, Any]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._flows[flow_id] = done
+        if on_event is not None:
+            self._flow_handlers[flow_id] = on_event
+        try:
+            await self.request(kind, **fields)
+        except BaseException:
+            self._flows.pop(flow_id, None)
+            self._flow_handlers.pop(flow_id, None)
+            raise
+        return done
+
     async def _drain(self, job_id: str, outcome: JobOutcome) -> None:
         """Wait for the final state event, then hand over output lines no event carried."""
         seen = self._seen[job_id]
@@ -262,6 +352,12 @@ class CoordinatorClient:
                     logger.warning(
                         "the coordinator rejected a message: %s", message.get("error")
                     )
+            elif message["type"] == protocol.FLOW_DONE:
+                record = message.get("record") or {}
+                flow_id = (record.get("definition") or {}).get("id", "")
+                waiter = self._flows.get(flow_id)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(record)
             elif message["type"] == protocol.JOB_DONE:
                 outcome = JobOutcome.from_dict(message["outcome"])
                 future = self._outcomes.get(outcome.job)
@@ -286,7 +382,14 @@ class CoordinatorClient:
             self._deliver(event)
 
     def _deliver(self, event: dict[str, Any]) -> None:
-        """Pass ``event`` to its job's handler, once per output line."""
+        """Pass ``event`` to its flow's or job's handler, once per output line."""
+        flow_handler = self._flow_handlers.get(event.get("flow", ""))
+        if flow_handler is not None:
+            try:
+                flow_handler(event)
+            except Exception:
+                logger.exception("event handler failed for flow %s", event.get("flow"))
+            return
         job_id = event.get("job", "")
         handler = self._handlers.get(job_id)
         if handler is None:

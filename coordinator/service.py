@@ -15,11 +15,13 @@ import zmq
 import zmq.asyncio
 from distributed import Client, Future
 
+from coordinator.flows import FlowRun, FlowRunner
 from coordinator.placement import Placement
 from coordinator.store import JobStore
 from coordinator.watch import ClientWatch
 from herolib import protocol
 from herolib.errors import InvalidJobError, ProtocolError
+from herolib.flows import Flow
 from herolib.models import Job, JobOutcome, ScriptError, now
 from herolib.states import JobState
 from nodes.task import EVENT_TOPIC, cancel_job, describe_node, run_job
@@ -28,6 +30,16 @@ logger = logging.getLogger(__name__)
 
 #: How long to wait for output events still in flight when a job's outcome arrives.
 OUTPUT_GRACE = 0.5
+
+FLOW_REQUESTS = frozenset(
+    {
+        protocol.FLOW_SUBMIT,
+        protocol.FLOW_CANCEL,
+        protocol.FLOW_RETRY,
+        protocol.FLOW_STATUS,
+        protocol.FLOW_LIST,
+    }
+)
 
 
 class Coordinator:
@@ -63,6 +75,14 @@ class Coordinator:
         self.events_endpoint = ""
         self._futures: dict[str, Future] = {}
         self._published: dict[str, set[int]] = {}
+        self.flows = FlowRunner(
+            client,
+            store,
+            self.placement,
+            self._publish,
+            self._record_flow_job,
+            self._published,
+        )
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopped = asyncio.Event()
         self.watch = ClientWatch()
@@ -74,6 +94,7 @@ class Coordinator:
         self._pub.setsockopt(zmq.SNDHWM, 100_000)
         self.request_endpoint = _bind(self._router, self._request_address)
         self.events_endpoint = _bind(self._pub, self._events_address)
+        self.flows.interrupt_unfinished()
         self.client.subscribe_topic(EVENT_TOPIC, self._on_node_event)
         self._spawn(self._serve())
         self._spawn(self._cancel_orphans())
@@ -92,6 +113,7 @@ class Coordinator:
     async def close(self) -> None:
         """Cancel running jobs, close the sockets; the caller closes Dask and the store."""
         self._stopped.set()
+        await self.flows.close()
         for job_id in list(self._futures):
             await self._cancel(job_id, "coordinator is shutting down")
         for task in list(self._tasks):
@@ -180,7 +202,43 @@ class Coordinator:
             if record is None:
                 raise LookupError(f"no job with id {job_id!r}")
             return {"record": record}
+        if kind in FLOW_REQUESTS:
+            return await self._dispatch_flow(identity, kind, request)
         return {}
+
+    async def _dispatch_flow(
+        self, identity: bytes, kind: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        if kind == protocol.FLOW_SUBMIT:
+            flow = Flow.from_dict(request.get("flow"))
+            await self.flows.submit(flow, identity)
+            self._spawn(self._run_flow(flow.id, identity))
+            return {"flow": flow.id}
+        if kind == protocol.FLOW_LIST:
+            limit = request.get("limit", 50)
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise ProtocolError(f"limit must be a whole number >= 1, got {limit!r}")
+            return {"flows": self.flows.records.list(limit)}
+        flow_id = _require_str(request, "flow")
+        if kind == protocol.FLOW_RETRY:
+            jobs = await self.flows.retry(flow_id, identity)
+            self._spawn(self._run_flow(flow_id, identity))
+            return {"flow": flow_id, "jobs": jobs}
+        if kind == protocol.FLOW_CANCEL:
+            reason = str(request.get("reason") or "the flow was cancelled")
+            return {"cancelled": await self.flows.cancel(flow_id, reason)}
+        record = self.flows.records.get(flow_id, jobs=bool(request.get("jobs", True)))
+        if record is None:
+            raise LookupError(f"no flow with id {flow_id!r}")
+        return {"record": record}
+
+    async def _run_flow(self, flow_id: str, requester: bytes) -> None:
+        try:
+            await self.flows.watch(flow_id)
+        except Exception:
+            logger.exception("watching flow %s failed", flow_id)
+        record = self.flows.records.get(flow_id, jobs=False)
+        await self._send(requester, {"type": protocol.FLOW_DONE, "record": record})
 
     async def nodes(self) -> list[dict[str, Any]]:
         """Describe every Hero node of the cluster."""
@@ -236,7 +294,7 @@ class Coordinator:
 
     async def _record(self, job: Job, outcome: JobOutcome, received: float) -> None:
         """Publish missing output and the final state; store the outcome and session."""
-        await self._flush_output(job, outcome)
+        await self._flush_output(job.id, job.flow, outcome)
         if outcome.session is not None:
             # The snapshot is kept for the context's next job, and no client needs it.
             self.store.save_session(job.context, outcome.session)
@@ -270,23 +328,49 @@ class Coordinator:
             error=ScriptError("ErrorNode", f"the node running the job failed: {exc!r}"),
         )
 
-    async def _flush_output(self, job: Job, outcome: JobOutcome) -> None:
+    async def _record_flow_job(self, run: FlowRun, outcome: JobOutcome) -> None:
+        """Publish missing output and the final state of a flow job; store its outcome."""
+        flow_id = run.flow.id
+        try:
+            await self._flush_output(outcome.job, flow_id, outcome)
+            self.store.finished(outcome, now())
+        except Exception:
+            logger.exception("could not record the outcome of job %s", outcome.job)
+        finally:
+            self._published.pop(outcome.job, None)
+        event = {
+            "type": protocol.STATE,
+            "job": outcome.job,
+            "flow": flow_id,
+            "name": outcome.job.rpartition(":")[2],
+            "state": outcome.state.value,
+            "node": outcome.node,
+            "time": now(),
+            "try": outcome.tries,
+        }
+        if outcome.error is not None:
+            event["error"] = str(outcome.error)
+        self._publish(flow_id, event)
+
+    async def _flush_output(
+        self, job_id: str, flow_id: str, outcome: JobOutcome
+    ) -> None:
         """Publish output lines whose events did not arrive, after a short grace period."""
         expected = set(range(len(outcome.output)))
-        seen = self._published.get(job.id, set())
+        seen = self._published.get(job_id, set())
         deadline = asyncio.get_running_loop().time() + OUTPUT_GRACE
         while not expected <= seen and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
         for seq in sorted(expected - seen):
             logger.debug(
-                "republishing output line %d of job %s from its outcome", seq, job.id
+                "republishing output line %d of job %s from its outcome", seq, job_id
             )
             self._publish(
-                job.flow,
+                flow_id,
                 {
                     "type": protocol.OUTPUT,
-                    "job": job.id,
-                    "flow": job.flow,
+                    "job": job_id,
+                    "flow": flow_id,
                     "seq": seq,
                     "stream": "stdout",
                     "text": outcome.output[seq],
@@ -308,8 +392,13 @@ class Coordinator:
             seen.add(message["seq"])
         elif message.get("type") == protocol.STATE:
             self.store.state(
-                job_id, message["state"], message.get("node", ""), message.get("time")
+                job_id,
+                message["state"],
+                message.get("node", ""),
+                message.get("time"),
+                message.get("try"),
             )
+            self.flows.job_state(flow, message)
         self._publish(flow, message)
 
     def _publish(self, topic: str, event: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The coordinator's own HeroDB: one record per job, kept across restarts."""
+"""The coordinator's own HeroDB: one record per job and per flow, kept across restarts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from coordinator.flow_records import FlowRecords, decoded
 from herolib.models import Job, JobOutcome
 from herolib.states import JobState
 from nodes.herodb import HeroDB
@@ -32,10 +33,12 @@ class JobStore:
     def __init__(self, directory: Path) -> None:
         self._herodb = HeroDB(Path(directory))
         self._redis: Any = None
+        self.flows: FlowRecords | None = None
 
     def start(self) -> None:
         self._herodb.start()
         self._redis = self._herodb.client("coordinator")
+        self.flows = FlowRecords(self._redis, JOB_KEY)
 
     def stop(self) -> None:
         self._herodb.stop()
@@ -54,11 +57,18 @@ class JobStore:
         self._redis.zadd(JOBS_INDEX, {job.id: time})
 
     def state(
-        self, job_id: str, state: str, node: str = "", time: float | None = None
+        self,
+        job_id: str,
+        state: str,
+        node: str = "",
+        time: float | None = None,
+        tries: int | None = None,
     ) -> None:
         fields: dict[str, Any] = {"state": state}
         if node:
             fields["node"] = node
+        if tries is not None:
+            fields["tries"] = tries
         if time is not None and state == JobState.RUNNING.value:
             fields["started"] = time
         self._redis.hset(JOB_KEY.format(job_id), mapping=fields)
@@ -70,6 +80,7 @@ class JobStore:
             "finished": outcome.finished or received,
             "received": received,
             "outcome": json.dumps(outcome.to_dict()),
+            "tries": outcome.tries,
         }
         if outcome.started is not None:
             fields["started"] = outcome.started
@@ -78,16 +89,7 @@ class JobStore:
     def get(self, job_id: str) -> dict[str, Any] | None:
         """Return the record of ``job_id`` with JSON fields decoded, or None."""
         raw = self._redis.hgetall(JOB_KEY.format(job_id))
-        if not raw:
-            return None
-        record: dict[str, Any] = dict(raw)
-        for field in ("job", "outcome"):
-            if field in record:
-                record[field] = json.loads(record[field])
-        for field in ("submitted", "started", "finished", "received"):
-            if field in record:
-                record[field] = float(record[field])
-        return record
+        return decoded(raw) if raw else None
 
     def session(self, context: str) -> dict[str, Any] | None:
         """Return the latest session snapshot of ``context``, or None."""

@@ -65,6 +65,10 @@ class Job:
         fills it in from its store.
     modules
         Rhai module sources by name, which ``import "NAME"`` in the script resolves to.
+    input
+        Results of the jobs this one depends on, by step name, for a job of a flow;
+        ``None`` for a cell's job. A flow job runs in a copy of its context's session
+        and leaves the session unchanged, because jobs of a flow run in parallel.
     """
 
     id: str
@@ -77,6 +81,7 @@ class Job:
     limits: dict[str, int] | None = None
     session: dict[str, Any] | None = None
     modules: dict[str, str] | None = None
+    input: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for field in ("id", "flow", "context"):
@@ -188,8 +193,8 @@ class JobOutcome:
     of the context's session after the job, which the coordinator keeps, and
     ``namespace`` a summary of it (variable names and types, functions) for the kernel.
     ``output`` contains every ``print`` line in order, so a listener that missed an
-    output event can fill the gap.
-    Times are Unix seconds.
+    output event can fill the gap. ``tries`` counts the runs of a flow job, retries
+    included. Times are Unix seconds.
     """
 
     job: str
@@ -204,6 +209,7 @@ class JobOutcome:
     finished: float | None = None
     session: dict[str, Any] | None = None
     namespace: dict[str, Any] | None = None
+    tries: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -5,11 +5,15 @@ of UTF-8 JSON: an object with ``type`` (one of :data:`REQUEST_TYPES`) and ``id``
 string chosen by the sender). The coordinator replies to each request with one message of
 type ``reply`` carrying the same ``id`` and ``ok``. When ``ok`` is false, ``error``
 contains the message. A ``submit`` request is answered at once, and later the ROUTER
-sends a ``job_done`` message to the same peer with the job's outcome.
+sends a ``job_done`` message to the same peer with the job's outcome. A
+``flow_submit`` or ``flow_retry`` request is answered at once too, and a ``flow_done``
+message with the flow's record follows when the flow reaches a final state.
 
 Events travel from the coordinator's PUB socket as two frames: the topic (a flow id)
 and one JSON object with ``type`` in :data:`EVENT_TYPES`. Output events carry a
-``seq`` number per job so that a subscriber can tell when it missed one.
+``seq`` number per job so that a subscriber can tell when it missed one. A ``state``
+event reports a job's new state, a ``flow`` event the flow's new state and its counts
+of jobs per state.
 """
 
 from __future__ import annotations
@@ -25,14 +29,34 @@ SUBMIT = "submit"
 CANCEL = "cancel"
 STATUS = "status"
 SHUTDOWN = "shutdown"
-REQUEST_TYPES = frozenset({HELLO, SUBMIT, CANCEL, STATUS, SHUTDOWN})
+FLOW_SUBMIT = "flow_submit"
+FLOW_CANCEL = "flow_cancel"
+FLOW_RETRY = "flow_retry"
+FLOW_STATUS = "flow_status"
+FLOW_LIST = "flow_list"
+REQUEST_TYPES = frozenset(
+    {
+        HELLO,
+        SUBMIT,
+        CANCEL,
+        STATUS,
+        SHUTDOWN,
+        FLOW_SUBMIT,
+        FLOW_CANCEL,
+        FLOW_RETRY,
+        FLOW_STATUS,
+        FLOW_LIST,
+    }
+)
 
 REPLY = "reply"
 JOB_DONE = "job_done"
+FLOW_DONE = "flow_done"
 
 OUTPUT = "output"
 STATE = "state"
-EVENT_TYPES = frozenset({OUTPUT, STATE})
+FLOW = "flow"
+EVENT_TYPES = frozenset({OUTPUT, STATE, FLOW})
 
 
 def encode(message: dict[str, Any]) -> bytes:

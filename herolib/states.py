@@ -35,10 +35,19 @@ FINAL_JOB_STATES = frozenset(
 
 
 class FlowState(enum.StrEnum):
-    """Lifecycle of a flow: created, running, then finished, error or cancelled."""
+    """Lifecycle of a flow: created, running, then finished, error or cancelled.
+
+    ``interrupted`` is this product's addition: the coordinator stopped while the flow
+    ran. ``%flow retry`` resumes an interrupted flow like a failed one.
+    """
 
     CREATED = "created"
     RUNNING = "running"
     FINISHED = "finished"
     ERROR = "error"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def is_final(self) -> bool:
+        return self not in (FlowState.CREATED, FlowState.RUNNING)

@@ -28,8 +28,9 @@ class Execution:
     supervisor's timeout) can stop the script from another thread.
     """
 
-    def __init__(self, job: Job, node: str, emit: Emit) -> None:
+    def __init__(self, job: Job, node: str, emit: Emit, first_seq: int = 0) -> None:
         self.job = job
+        self.first_seq = first_seq
         self.node = node
         self.output: list[str] = []
         self.cancel_reason: str | None = None
@@ -40,7 +41,7 @@ class Execution:
     def write(self, stream: str, text: str) -> None:
         """Record one line of output and publish it as an event."""
         with self._lock:
-            seq = len(self.output)
+            seq = self.first_seq + len(self.output)
             self.output.append(text if stream == "stdout" else f"[{stream}] {text}")
         event = {
             "type": protocol.OUTPUT,

@@ -53,6 +53,7 @@ class Supervisor:
         self.runners = runners
         self.default_timeout = default_timeout
         self._running: dict[str, Execution] = {}
+        self._waiting: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self.jobs_done = 0
 
@@ -60,10 +61,12 @@ class Supervisor:
         with self._lock:
             return list(self._running)
 
-    def run(self, job: Job, emit: Emit) -> JobOutcome:
+    def run(self, job: Job, emit: Emit, first_seq: int = 0) -> JobOutcome:
         """Run ``job`` to a final state and return its outcome.
 
         Script and runner failures become an outcome in state ``error``; nothing is raised.
+        Output events are numbered from ``first_seq``, so that the tries of a flow job
+        number their lines as one sequence.
         """
         runner = self.runners.get(job.runner)
         if runner is None:
@@ -74,7 +77,7 @@ class Supervisor:
                 f"node {self.node} has no {job.runner!r} runner; it serves: {served}",
             )
 
-        execution = Execution(job, self.node, emit)
+        execution = Execution(job, self.node, emit, first_seq)
         timeout = job.timeout or self.default_timeout
         timer = threading.Timer(timeout, execution.cancel, args=(TIMEOUT_REASON,))
         timer.daemon = True
@@ -100,10 +103,25 @@ class Supervisor:
 
         return self._apply_cancel_reason(outcome, execution, timeout)
 
+    def wait_to_retry(self, job_id: str, seconds: float) -> bool:
+        """Wait ``seconds`` before the next try of ``job_id``; False if it was cancelled."""
+        stop = threading.Event()
+        with self._lock:
+            self._waiting[job_id] = stop
+        try:
+            return not stop.wait(seconds)
+        finally:
+            with self._lock:
+                self._waiting.pop(job_id, None)
+
     def cancel(self, job_id: str, reason: str = "cancelled") -> bool:
         """Stop a running job; return False when it is not running on this node."""
         with self._lock:
             execution = self._running.get(job_id)
+            waiting = self._waiting.get(job_id)
+        if waiting is not None:
+            waiting.set()
+            return True
         if execution is None:
             return False
         execution.cancel(reason)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 from distributed import Worker, get_worker
 
 from herolib import protocol
-from herolib.models import Job, now
+from herolib.models import Job, JobOutcome, ScriptError, now
 from herolib.states import JobState
 from nodes.plugin import PLUGIN_NAME, HeroNodePlugin
 
@@ -16,6 +17,12 @@ logger = logging.getLogger(__name__)
 
 #: Dask event topic that carries job output and state from nodes to the coordinator.
 EVENT_TOPIC = "hero-events"
+#: Seconds before the first retry of a flow job; each later retry waits twice as long.
+RETRY_BACKOFF = 1.0
+#: The longest wait between two tries of a flow job, in seconds.
+MAX_BACKOFF = 60.0
+#: Final states after which a flow job with retries left runs again.
+RETRIED_STATES = frozenset({JobState.ERROR, JobState.TIMEOUT})
 
 
 def node_plugin(worker: Worker) -> HeroNodePlugin:
@@ -52,12 +59,108 @@ def run_job(job_data: dict[str, Any]) -> dict[str, Any]:
     return plugin.supervisor.run(job, emit).to_dict()
 
 
+def run_flow_job(
+    job_data: dict[str, Any], retries: int, dependencies: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Run one job of a flow, given the outcomes of the jobs it depends on.
+
+    Dask passes the dependencies' outcomes from the nodes that computed them. When
+    one of them did not finish, the job is skipped without running. After an error
+    or a timeout it runs again, up to ``retries`` more times, waiting
+    :data:`RETRY_BACKOFF` seconds before the first retry and twice as long before
+    each later one, at most :data:`MAX_BACKOFF`.
+    """
+    worker = get_worker()
+    plugin = node_plugin(worker)
+    supervisor = plugin.supervisor
+    assert supervisor is not None
+    job = Job.from_dict(job_data)
+
+    def emit(event: dict[str, Any]) -> None:
+        worker.log_event(EVENT_TOPIC, event)
+
+    failed = sorted(
+        name
+        for name, outcome in dependencies.items()
+        if outcome["state"] != JobState.FINISHED.value
+    )
+    if failed:
+        moment = now()
+        return JobOutcome(
+            job=job.id,
+            state=JobState.SKIPPED,
+            error=ScriptError(
+                "ErrorSkipped",
+                f"skipped because {', '.join(failed)} did not finish",
+            ),
+            node=plugin.node_name,
+            started=moment,
+            finished=moment,
+            tries=0,
+        ).to_dict()
+
+    job = dataclasses.replace(
+        job, input={name: outcome["value"] for name, outcome in dependencies.items()}
+    )
+    output: list[str] = []
+    attempt = 1
+    while True:
+        emit(_state_event(job, JobState.RUNNING, plugin.node_name, attempt))
+        outcome = supervisor.run(job, emit, first_seq=len(output))
+        output.extend(outcome.output)
+        outcome.output = output
+        outcome.tries = attempt
+        if outcome.state not in RETRIED_STATES or attempt > retries:
+            return outcome.to_dict()
+        delay = min(RETRY_BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF)
+        logger.info(
+            "job %s: try %d ended in %s; retrying in %g s",
+            job.id,
+            attempt,
+            outcome.state.value,
+            delay,
+        )
+        retry = _state_event(job, JobState.READY, plugin.node_name, attempt)
+        retry["error"] = str(outcome.error)
+        retry["retry_in"] = delay
+        emit(retry)
+        if not supervisor.wait_to_retry(job.id, delay):
+            outcome.state = JobState.CANCELLED
+            outcome.error = ScriptError(
+                "ErrorCancelled",
+                f"job was cancelled while waiting for try {attempt + 1}",
+            )
+            return outcome.to_dict()
+        attempt += 1
+
+
+def _state_event(job: Job, state: JobState, node: str, attempt: int) -> dict[str, Any]:
+    return {
+        "type": protocol.STATE,
+        "job": job.id,
+        "flow": job.flow,
+        "name": job.name,
+        "state": state.value,
+        "node": node,
+        "time": now(),
+        "try": attempt,
+    }
+
+
 def cancel_job(job_id: str, reason: str, dask_worker: Worker) -> bool:
     """Stop ``job_id`` if it runs on this node; called through ``Client.run``."""
     plugin = dask_worker.plugins.get(PLUGIN_NAME)
     if not isinstance(plugin, HeroNodePlugin) or plugin.supervisor is None:
         return False
     return plugin.supervisor.cancel(job_id, reason)
+
+
+def cancel_jobs(job_ids: list[str], reason: str, dask_worker: Worker) -> list[str]:
+    """Stop those of ``job_ids`` that run on this node; return their ids."""
+    plugin = dask_worker.plugins.get(PLUGIN_NAME)
+    if not isinstance(plugin, HeroNodePlugin) or plugin.supervisor is None:
+        return []
+    return [job_id for job_id in job_ids if plugin.supervisor.cancel(job_id, reason)]
 
 
 def describe_node(dask_worker: Worker) -> dict[str, Any] | None:

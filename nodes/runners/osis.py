@@ -12,7 +12,7 @@ from herolib.protocol import to_json_safe
 from herolib.states import JobState
 from nodes.execution import Execution
 from nodes.herodb import HeroDB
-from nodes.rhai import Engine, RhaiError, Session
+from nodes.rhai import Engine, Evaluation, RhaiError, Session
 from nodes.runners.herodb_functions import register_herodb
 from nodes.sessions import SessionSnapshot, restore, take_snapshot
 
@@ -99,17 +99,11 @@ class OsisRunner:
             return JobOutcome(job=job.id, state=JobState.ERROR, error=error,
                               output=execution.output, node=self.node, started=started,
                               finished=now())  # fmt: skip
+        if job.input is not None:
+            return self._run_flow_job(job, engine, execution, started)
         cached = self._session(job, engine, execution)
         with cached.lock:
-            try:
-                evaluation = engine.evaluate(job.script, cached.session)
-            except RhaiError as exc:
-                evaluation, error = (
-                    None,
-                    ScriptError(exc.kind, exc.message, exc.line, exc.column),
-                )
-            else:
-                error = None
+            evaluation, error = _evaluate(engine, job.script, cached.session)
             cached.version += 1
             snapshot = take_snapshot(cached.session, cached.version)
         if snapshot.dropped:
@@ -131,11 +125,32 @@ class OsisRunner:
             session=snapshot.to_dict(),
             namespace=snapshot.summary(),
         )
-        if evaluation is not None:
-            outcome.value = to_json_safe(evaluation.value)
-            outcome.text = evaluation.text
-            outcome.type_name = evaluation.type_name
-        return outcome
+        return _with_value(outcome, evaluation)
+
+    def _run_flow_job(
+        self, job: Job, engine: Engine, execution: Execution, started: float
+    ) -> JobOutcome:
+        """Run a flow job in a copy of its context's session, with ``input`` set.
+
+        Jobs of a flow run in parallel, so none of them writes the session back.
+        """
+        session = Session()
+        if job.session:
+            session = self._restore(
+                engine, SessionSnapshot.from_dict(job.session), job, execution
+            )
+        session.set("input", job.input)
+        evaluation, error = _evaluate(engine, job.script, session)
+        outcome = JobOutcome(
+            job=job.id,
+            state=JobState.FINISHED if error is None else JobState.ERROR,
+            error=error,
+            output=execution.output,
+            node=self.node,
+            started=started,
+            finished=now(),
+        )
+        return _with_value(outcome, evaluation)
 
     def _session(
         self, job: Job, engine: Engine, execution: Execution
@@ -181,6 +196,23 @@ class OsisRunner:
     def close(self) -> None:
         with self._lock:
             self._sessions.clear()
+
+
+def _evaluate(
+    engine: Engine, script: str, session: Session
+) -> tuple[Evaluation | None, ScriptError | None]:
+    try:
+        return engine.evaluate(script, session), None
+    except RhaiError as exc:
+        return None, ScriptError(exc.kind, exc.message, exc.line, exc.column)
+
+
+def _with_value(outcome: JobOutcome, evaluation: Evaluation | None) -> JobOutcome:
+    if evaluation is not None:
+        outcome.value = to_json_safe(evaluation.value)
+        outcome.text = evaluation.text
+        outcome.type_name = evaluation.type_name
+    return outcome
 
 
 def _debug_line(text: str, line: int | None, column: int | None) -> str:

@@ -44,7 +44,11 @@ class PythonRunner:
         context = ActorContext(
             context=job.context,
             write=lambda text: execution.write("stdout", text),
-            services={"herodb": self.herodb.client(job.context), "rhai": rhai},
+            services={
+                "herodb": self.herodb.client(job.context),
+                "rhai": rhai,
+                "input": dict(job.input or {}),
+            },
         )
         outcome = JobOutcome(
             job=job.id, state=JobState.FINISHED, node=self.node, started=started
@@ -94,6 +98,7 @@ class _RhaiService:
             script=script,
             limits=self.job.limits,
             session=self.session,
+            input=self.job.input,
         )
         outcome = self.osis.run(step, self.execution)
         self.session, self.namespace = outcome.session, outcome.namespace

@@ -1,0 +1,364 @@
+"""Running flows on Dask: one task per job, with its dependencies' futures as arguments.
+
+The whole DAG is submitted at once, so Dask moves each result from the node that
+computed it to the node that needs it, and the coordinator only records outcomes as
+they complete. A job whose dependency did not finish is skipped by the node without
+running, and retries happen on the node (see :func:`nodes.task.run_flow_job`),
+because a script error is a job outcome and not a failed Dask task.
+
+Only the futures of jobs whose outcome is not yet recorded are kept in memory, so the
+coordinator's memory does not grow with finished jobs or flows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from distributed import Client, Future, as_completed
+
+from coordinator.placement import Placement
+from coordinator.store import JobStore
+from herolib import protocol
+from herolib.flows import Flow, FlowJob, InvalidFlowError
+from herolib.models import JobOutcome, ScriptError, now
+from herolib.states import FlowState, JobState
+from nodes.task import cancel_jobs, run_flow_job
+
+logger = logging.getLogger(__name__)
+
+Publish = Callable[[str, dict[str, Any]], None]
+Record = Callable[[Any, JobOutcome], Awaitable[None]]
+
+
+@dataclasses.dataclass
+class FlowRun:
+    """The live part of one run of a flow: the futures of unrecorded jobs and counts."""
+
+    flow: Flow
+    run: int
+    requester: bytes | None
+    futures: dict[str, Future] = dataclasses.field(default_factory=dict)
+    states: dict[str, str] = dataclasses.field(default_factory=dict)
+    counts: Counter[str] = dataclasses.field(default_factory=Counter)
+    cancel_reason: str | None = None
+    done: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+    def set_state(self, name: str, state: str) -> None:
+        previous = self.states.get(name)
+        if previous is not None:
+            self.counts[previous] -= 1
+        self.states[name] = state
+        self.counts[state] += 1
+
+    def final_state(self) -> FlowState:
+        if self.cancel_reason is not None:
+            return FlowState.CANCELLED
+        if self.counts[JobState.FINISHED.value] == len(self.flow):
+            return FlowState.FINISHED
+        return FlowState.ERROR
+
+
+class FlowRunner:
+    """Submit flows to Dask, record their jobs' outcomes, cancel and retry them."""
+
+    def __init__(
+        self,
+        client: Client,
+        store: JobStore,
+        placement: Placement,
+        publish: Publish,
+        record: Record,
+        published: dict[str, set[int]],
+    ) -> None:
+        self.client = client
+        self._published = published
+        self.store = store
+        self.placement = placement
+        self._publish = publish
+        self._record = record
+        self.runs: dict[str, FlowRun] = {}
+
+    @property
+    def records(self) -> Any:
+        assert self.store.flows is not None, "the store is not started"
+        return self.store.flows
+
+    async def check(self, flow: Flow) -> dict[str, list[str] | None]:
+        """Return the workers each job must run on; raise if a job cannot run anywhere."""
+        serving: dict[str, dict[str, str]] = {}
+        for runner in sorted(flow.runners()):
+            serving[runner] = await self.placement.serving(runner)
+        missing = sorted(runner for runner, nodes in serving.items() if not nodes)
+        if missing:
+            jobs = [job.name for job in flow.jobs if job.runner in missing]
+            raise InvalidFlowError(
+                f"no live node serves the runner(s) {', '.join(missing)} needed by "
+                f"job(s) {', '.join(jobs)}; start a node with them "
+                f"(hero node --runners {','.join(missing)}) or change the jobs' runner"
+            )
+        workers: dict[str, list[str] | None] = {}
+        for job in flow.jobs:
+            if job.node is None:
+                workers[job.name] = None
+                continue
+            address = serving[job.runner].get(job.node)
+            if address is None:
+                raise InvalidFlowError(
+                    f"job {job.name} must run on node {job.node!r}, but no live node of "
+                    f"that name serves the {job.runner!r} runner; nodes serving it: "
+                    f"{', '.join(sorted(serving[job.runner]))}"
+                )
+            workers[job.name] = [address]
+        return workers
+
+    async def submit(self, flow: Flow, requester: bytes | None) -> None:
+        """Validate, record and start ``flow``."""
+        if flow.id in self.runs or self.records.get(flow.id, jobs=False) is not None:
+            raise InvalidFlowError(
+                f"a flow with id {flow.id!r} exists already; give each flow a new id, "
+                "or retry it"
+            )
+        workers = await self.check(flow)
+        self.records.created(flow, now())
+        run = FlowRun(flow, 1, requester)
+        self._start(run, workers, {})
+
+    async def retry(self, flow_id: str, requester: bytes | None) -> list[str]:
+        """Run again the jobs of ``flow_id`` that did not finish; return their names."""
+        if flow_id in self.runs:
+            raise InvalidFlowError(
+                f"flow {flow_id} is still running; cancel it or wait for it to end"
+            )
+        record = self.records.get(flow_id)
+        if record is None:
+            raise LookupError(f"no flow with id {flow_id!r}")
+        flow = Flow.from_dict(record["definition"])
+        kept = {
+            name: job["outcome"]
+            for name, job in record["jobs"].items()
+            if job.get("state") == JobState.FINISHED.value and "outcome" in job
+        }
+        again = [job.name for job in flow.jobs if job.name not in kept]
+        if not again:
+            raise InvalidFlowError(
+                f"every job of flow {flow_id} finished; there is nothing to retry"
+            )
+        workers = await self.check(flow)
+        run = FlowRun(flow, int(record.get("run", 1)) + 1, requester)
+        self.records.restarted(flow, again, run.run, now())
+        for name in kept:
+            run.set_state(name, JobState.FINISHED.value)
+        self._start(run, workers, kept)
+        logger.info(
+            "flow %s: run %d retries %d job(s), keeps %d result(s)",
+            flow_id,
+            run.run,
+            len(again),
+            len(kept),
+        )
+        return again
+
+    def _start(
+        self,
+        run: FlowRun,
+        workers: dict[str, list[str] | None],
+        kept: dict[str, dict[str, Any]],
+    ) -> None:
+        flow = run.flow
+        session = self.store.session(flow.context)
+        inputs: dict[str, Future | dict[str, Any]] = dict(kept)
+        for step in flow.order():
+            if step.name in kept:
+                continue
+            job = flow.job(step.name)
+            task = job.to_dict()
+            task["session"] = session
+            future = self.client.submit(
+                run_flow_job,
+                task,
+                step.retries,
+                {name: inputs[name] for name in step.depends},
+                key=f"{job.id}#{run.run}",
+                pure=False,
+                resources={step.runner: 1},
+                workers=workers[step.name],
+                allow_other_workers=False,
+            )
+            inputs[step.name] = future
+            run.futures[step.name] = future
+            self._published[job.id] = set()
+            run.set_state(step.name, JobState.PENDING.value)
+        del inputs
+        self.runs[flow.id] = run
+        moment = now()
+        self.records.state(flow.id, FlowState.RUNNING, moment)
+        self._publish_flow(run, FlowState.RUNNING, moment)
+        logger.info(
+            "flow %s (%s): run %d submitted %d job(s)",
+            flow.id,
+            flow.name,
+            run.run,
+            len(run.futures),
+        )
+
+    async def watch(self, flow_id: str) -> FlowState:
+        """Record each job's outcome as it completes; return the flow's final state."""
+        run = self.runs[flow_id]
+        by_key = {future.key: name for name, future in run.futures.items()}
+        pending: set[asyncio.Task[None]] = set()
+        try:
+            async for future in as_completed(list(run.futures.values())):
+                name = by_key.pop(future.key)
+                outcome = await self._outcome(run, name, future)
+                run.futures.pop(name, None)
+                run.set_state(name, outcome.state.value)
+                pending.add(asyncio.ensure_future(self._record(run, outcome)))
+                pending = {task for task in pending if not task.done()}
+                del future
+            await asyncio.gather(*pending)
+        finally:
+            self.runs.pop(flow_id, None)
+        state = run.final_state()
+        moment = now()
+        self.records.state(flow_id, state, moment)
+        self._publish_flow(run, state, moment)
+        logger.info(
+            "flow %s run %d ended %s: %s",
+            flow_id,
+            run.run,
+            state.value,
+            ", ".join(f"{count} {name}" for name, count in sorted(run.counts.items())),
+        )
+        run.done.set()
+        return state
+
+    async def _outcome(self, run: FlowRun, name: str, future: Future) -> JobOutcome:
+        job_id = run.flow.job_id(name)
+        try:
+            return JobOutcome.from_dict(await future)
+        except Exception as exc:
+            return self._outcome_of_failed_task(run, name, job_id, future, exc)
+
+    def _outcome_of_failed_task(
+        self, run: FlowRun, name: str, job_id: str, future: Future, exc: BaseException
+    ) -> JobOutcome:
+        step = run.flow.step(name)
+        unfinished = [
+            dependency
+            for dependency in step.depends
+            if run.states.get(dependency) != JobState.FINISHED.value
+        ]
+        if future.status == "cancelled" or unfinished:
+            reason = (
+                run.cancel_reason
+                if run.cancel_reason is not None
+                else f"{', '.join(unfinished)} did not finish"
+            )
+            return JobOutcome(
+                job=job_id,
+                state=JobState.SKIPPED,
+                error=ScriptError("ErrorSkipped", f"skipped because {reason}"),
+                tries=0,
+            )
+        logger.error(
+            "flow %s: task of job %s failed on Dask: %r", run.flow.id, name, exc
+        )
+        return JobOutcome(
+            job=job_id,
+            state=JobState.ERROR,
+            error=ScriptError("ErrorNode", describe_task_failure(step, exc)),
+        )
+
+    def job_state(self, flow_id: str, event: dict[str, Any]) -> None:
+        """Count a job's state change reported by its node, while its outcome is due."""
+        run = self.runs.get(flow_id)
+        name = event.get("name")
+        if run is not None and name in run.futures:
+            run.set_state(name, str(event["state"]))
+
+    async def cancel(self, flow_id: str, reason: str) -> bool:
+        """Stop the running jobs of ``flow_id`` and skip the rest; False if not running."""
+        run = self.runs.get(flow_id)
+        if run is None:
+            return False
+        run.cancel_reason = reason
+        logger.info("cancelling flow %s: %s", flow_id, reason)
+        names = list(run.futures)
+        job_ids = [run.flow.job_id(name) for name in names]
+        stopped = await self.client.run(cancel_jobs, job_ids, reason)
+        running = set().union(*stopped.values()) if stopped else set()
+        waiting = [
+            run.futures[name]
+            for name, job_id in zip(names, job_ids, strict=True)
+            if job_id not in running and name in run.futures
+        ]
+        if waiting:
+            await self.client.cancel(waiting)
+        return True
+
+    async def close(self) -> None:
+        for flow_id in list(self.runs):
+            await self.cancel(flow_id, "the coordinator is shutting down")
+
+    def interrupt_unfinished(self) -> list[str]:
+        """Mark flows left running by an earlier coordinator as interrupted."""
+        interrupted = self.records.unfinished()
+        moment = now()
+        for flow_id in interrupted:
+            record = self.records.get(flow_id)
+            if record is None:
+                continue
+            for name, job in record["jobs"].items():
+                if JobState(job.get("state", "pending")).is_final:
+                    continue
+                self.store.finished(
+                    JobOutcome(
+                        job=f"{flow_id}:{name}",
+                        state=JobState.CANCELLED,
+                        error=ScriptError(
+                            "ErrorInterrupted",
+                            "the coordinator stopped before this job finished; "
+                            "retry the flow to run it",
+                        ),
+                        tries=int(job.get("tries", 0)),
+                    ),
+                    moment,
+                )
+            self.records.state(flow_id, FlowState.INTERRUPTED, moment)
+            logger.warning(
+                "flow %s was running when the coordinator stopped; marked interrupted",
+                flow_id,
+            )
+        return interrupted
+
+    def _publish_flow(self, run: FlowRun, state: FlowState, time: float) -> None:
+        self._publish(
+            run.flow.id,
+            {
+                "type": protocol.FLOW,
+                "flow": run.flow.id,
+                "name": run.flow.name,
+                "state": state.value,
+                "run": run.run,
+                "time": time,
+                "counts": {name: count for name, count in run.counts.items() if count},
+                "jobs": len(run.flow),
+            },
+        )
+
+
+def describe_task_failure(step: FlowJob, exc: BaseException) -> str:
+    """Explain why Dask could not run a job, and what to do."""
+    if type(exc).__name__ == "NoValidWorkerError":
+        return (
+            f"no live node could take job {step.name} (runner {step.runner!r}"
+            + (f", node {step.node!r}" if step.node else "")
+            + f") within the scheduler's no-workers timeout: {exc}; "
+            "start a node that serves it and retry the flow"
+        )
+    return f"the node running job {step.name} failed: {exc!r}; retry the flow"
