@@ -15,7 +15,7 @@ from pathlib import Path
 import dask
 import psutil
 
-from coordinator import cluster, run
+from coordinator import cluster, node, run
 from coordinator.service import Coordinator
 from coordinator.store import JobStore
 from nodes.directory import NodeDirectory, hero_home
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default="INFO", help="logging level; default: INFO"
     )
     run.add_parser(commands)
+    node.add_parser(commands)
     return parser
 
 
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "run":
         return run.main(args)
+    if args.command == "node":
+        return node.main(args)
     if args.embedded:
         logging.getLogger("distributed").setLevel(logging.WARNING)
     if args.command == "coordinator":
