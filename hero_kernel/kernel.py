@@ -8,18 +8,16 @@ that runs them. ``%%python`` cells run in this process's IPython, which keeps wi
 from __future__ import annotations
 
 import asyncio
-import atexit
 import hashlib
 import math
 import os
 import signal
 import threading
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from ipykernel.ipkernel import IPythonKernel
 
-from coordinator.client import CoordinatorClient
-from coordinator.embedded import EmbeddedCoordinator
 from hero_kernel import __version__
 from hero_kernel.cells import (
     HEROSCRIPT,
@@ -30,19 +28,27 @@ from hero_kernel.cells import (
     expand_heroscript,
     split_cell,
 )
+from hero_kernel.connection import CONNECT_PARSER, CoordinatorConnection
+from hero_kernel.flow_magics import FlowMagics
 from hero_kernel.introspection import Namespace, node_functions
-from hero_kernel.magics import LIMITS_HELP, format_limits, parse_limits
+from hero_kernel.magics import (
+    LIMITS_HELP,
+    CellError,
+    HelpRequested,
+    format_limits,
+    parse_limits,
+)
+from hero_kernel.output import CellOutput
 from hero_kernel.render import error_content, result_data
 from hero_kernel.streams import StreamBuffer
 from herolib import protocol
 from herolib.errors import HeroError
-from herolib.heroscript import HeroScriptError
+from herolib.flow_script import has_flow_actions
+from herolib.heroscript import HeroScriptError, Playbook
 from herolib.models import Job, JobOutcome, ScriptError, new_id
 from herolib.states import JobState
 from nodes.rhai import parse_status
 
-#: Environment variable with the request endpoint of a running coordinator.
-COORDINATOR_ENV = "HERO_COORDINATOR"
 #: Environment variable that names the kernel's context (its HeroDB database and Rhai session).
 CONTEXT_ENV = "HERO_CONTEXT"
 #: Set by Jupyter Server to the notebook's path.
@@ -50,6 +56,10 @@ SESSION_NAME_ENV = "JPY_SESSION_NAME"
 #: Environment variable with the default job timeout of a cell, in seconds.
 TIMEOUT_ENV = "HERO_JOB_TIMEOUT"
 INTERRUPT_REASON = "interrupted from the kernel (Kernel > Interrupt)"
+#: Magics that the kernel carries out itself, by their first word.
+KERNEL_MAGICS = frozenset({"%%job", "%flow", "%connect"})
+
+T = TypeVar("T")
 
 
 class HeroKernel(IPythonKernel):
@@ -81,21 +91,14 @@ class HeroKernel(IPythonKernel):
             self.job_timeout = _timeout_from_env()
         except ValueError as exc:
             self.job_timeout, self.setup_error = None, str(exc)
-        self._client: CoordinatorClient | None = None
-        self._embedded: EmbeddedCoordinator | None = None
+        self.connection = CoordinatorConnection(topics=(f"{self.context}.",))
+        self.flows = FlowMagics(self)
         self._cells = 0
         self._pending_interrupt = False
         self._namespace: Namespace | None = None
         self._last_summary: dict[str, Any] | None = None
         self.job_limits: dict[str, int] = {}
         self.modules: dict[str, str] = {}
-        if not os.environ.get(COORDINATOR_ENV):
-            self._embedded = EmbeddedCoordinator()
-            try:
-                self._embedded.start()
-            except OSError as exc:
-                self.setup_error = f"the embedded coordinator could not start: {exc}"
-            atexit.register(self._embedded.stop)
 
     async def do_execute(
         self,
@@ -110,6 +113,9 @@ class HeroKernel(IPythonKernel):
     ) -> dict[str, Any]:
         if code.lstrip().startswith("%limits"):
             return self._limits_magic(code.strip()[len("%limits") :], silent)
+        words = code.split(maxsplit=1)
+        if words and words[0] in KERNEL_MAGICS:
+            return await self._kernel_magic(code, silent, store_history, cell_id)
         cell = split_cell(code)
         if cell.language == PYTHON:
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -146,6 +152,14 @@ class HeroKernel(IPythonKernel):
             self.modules[cell.name] = cell.code
         if cell.language == HEROSCRIPT:
             try:
+                playbook = Playbook(cell.code)
+                if has_flow_actions(playbook):
+                    return await self._run_magic(
+                        lambda output: self.flows.run_playbook(playbook, cell, output),
+                        cell,
+                        count,
+                        silent,
+                    )
                 cell = expand_heroscript(cell)
             except HeroScriptError as exc:
                 error = ScriptError("HeroScriptError", exc.message, exc.line)
@@ -255,12 +269,89 @@ class HeroKernel(IPythonKernel):
             "user_expressions": {},
         }
 
-    async def _run_job(
-        self, cell: Cell, silent: bool, parent: dict[str, Any]
-    ) -> JobOutcome:
-        with _InterruptGuard(self) as guard:
+    async def _kernel_magic(
+        self, code: str, silent: bool, store_history: bool, cell_id: str | None
+    ) -> dict[str, Any]:
+        """Carry out a ``%%job`` cell, a ``%flow`` or a ``%connect`` line."""
+        count = self.shell.execution_count
+        if store_history:
+            self.shell.history_manager.store_inputs(count, code)
+            self.shell.execution_count += 1
+        magic = code.split(maxsplit=1)[0]
+        arguments = code.strip()[len(magic) :]
+        cell = Cell(RHAI, code)
+
+        async def carry_out(output: CellOutput) -> None:
+            if magic == "%%job":
+                self.flows.define_job(code, cell_id, output)
+            elif magic == "%flow":
+                await self.guarded(
+                    lambda _: self.flows.command(arguments, output), "request"
+                )
+            else:
+                await self._connect_magic(arguments, output)
+
+        return await self._run_magic(carry_out, cell, count, silent)
+
+    async def _run_magic(
+        self,
+        carry_out: Callable[[CellOutput], Awaitable[None]],
+        cell: Cell,
+        count: int,
+        silent: bool,
+    ) -> dict[str, Any]:
+        """Run a magic's ``carry_out(output)`` and turn what it raises into a cell error."""
+        output = CellOutput(self, self.get_parent("shell"), count, silent)
+        try:
+            await carry_out(output)
+        except HelpRequested as help_text:
+            output.print(help_text.text.rstrip())
+        except CellError as exc:
+            output.flush()
+            failed = Cell(cell.language, exc.source, exc.first_line)
+            return self._send_error(exc.error, failed, count, silent)
+        except HeroError as exc:
+            output.flush()
+            error = ScriptError(type(exc).__name__, str(exc))
+            return self._send_error(error, Cell(cell.language, ""), count, silent)
+        except Exception as exc:
+            output.flush()
+            self.log.exception("magic of cell %d failed in the kernel", count)
+            error = ScriptError(type(exc).__name__, str(exc))
+            return self._send_error(error, Cell(cell.language, ""), count, silent)
+        output.flush()
+        return {
+            "status": "ok",
+            "execution_count": count,
+            "payload": [],
+            "user_expressions": {},
+        }
+
+    async def _connect_magic(self, arguments: str, output: CellOutput) -> None:
+        args = CONNECT_PARSER.parse_words(arguments)
+        connection = self.connection
+
+        async def switch(guard: _InterruptGuard) -> str:
+            if args.embedded:
+                await connection.use_embedded()
+            elif args.address is not None:
+                await connection.connect(args.address)
+            return await connection.describe()
+
+        output.print(await self.guarded(switch, "request"))
+
+    async def guarded(
+        self, work: Callable[[_InterruptGuard], Awaitable[T]], what: str
+    ) -> T:
+        """Run ``work(guard)`` so that Kernel > Interrupt cancels what it started.
+
+        ``work`` passes the guard a cancel function once its job or flow is submitted.
+        An interrupt before then ends ``work`` with :class:`Interrupted`, whose message
+        names ``what`` was to be submitted.
+        """
+        with _InterruptGuard(self, what) as guard:
             try:
-                return await self._submit_and_wait(cell, silent, parent, guard)
+                return await work(guard)
             except asyncio.CancelledError:
                 if not guard.interrupted_early:
                     raise
@@ -268,13 +359,20 @@ class HeroKernel(IPythonKernel):
                 if task is not None:
                     task.uncancel()
         raise Interrupted(
-            "interrupted before the job reached the coordinator; run the cell again"
+            f"interrupted before the {what} reached the coordinator; run the cell again"
+        )
+
+    async def _run_job(
+        self, cell: Cell, silent: bool, parent: dict[str, Any]
+    ) -> JobOutcome:
+        return await self.guarded(
+            lambda guard: self._submit_and_wait(cell, silent, parent, guard), "job"
         )
 
     async def _submit_and_wait(
         self, cell: Cell, silent: bool, parent: dict[str, Any], guard: _InterruptGuard
     ) -> JobOutcome:
-        client = await self._coordinator()
+        client = await self.connection.client()
         self._cells += 1
         flow = f"{self.context}.{self._cells}"
         job = Job(
@@ -310,34 +408,10 @@ class HeroKernel(IPythonKernel):
 
         try:
             outcome = await client.submit(job, on_event)
-            guard.watch(client, job)
+            guard.watch(f"job {job.id}", lambda reason: client.cancel(job.id, reason))
             return await client.wait(job.id, outcome)
         finally:
             streams.flush()
-
-    async def _coordinator(self) -> CoordinatorClient:
-        if self._embedded is not None and self._embedded.exited:
-            self.log.warning("the embedded coordinator exited; starting a new one")
-            self._embedded.stop()
-            if self._client is not None:
-                await self._client.close()
-                self._client = None
-        if self._client is not None:
-            return self._client
-        address = os.environ.get(COORDINATOR_ENV)
-        if self._embedded is not None:
-            endpoints = await self._embedded.ready()
-            address = endpoints["request"]
-        assert address is not None
-        client = CoordinatorClient(address, topics=(f"{self.context}.",))
-        try:
-            await client.connect()
-        except BaseException:
-            await client.close()
-            raise
-        self._client = client
-        self.log.info("Hero kernel %s uses coordinator %s", self.context, address)
-        return client
 
     def _send_error(
         self, error: ScriptError, cell: Cell, count: int, silent: bool
@@ -403,8 +477,7 @@ class HeroKernel(IPythonKernel):
         return self._namespace
 
     def do_shutdown(self, restart: bool) -> dict[str, Any]:
-        if self._embedded is not None:
-            self._embedded.stop()
+        self.connection.stop()
         return super().do_shutdown(restart)
 
 
@@ -413,18 +486,19 @@ class Interrupted(HeroError):
 
 
 class _InterruptGuard:
-    """While a Rhai cell runs, turn SIGINT into a cancel request for its job.
+    """While a cell waits for the coordinator, turn SIGINT into a cancel request.
 
     The kernel's default handler would raise KeyboardInterrupt inside the event loop.
-    Here the signal cancels the job once it is submitted. Before that, while the kernel
-    still waits for the coordinator, it cancels the waiting task instead.
+    Here the signal cancels the job or flow once it is submitted. Before that, while
+    the kernel still waits for the coordinator, it cancels the waiting task instead.
     """
 
-    def __init__(self, kernel: HeroKernel) -> None:
+    def __init__(self, kernel: HeroKernel, what: str = "job") -> None:
         self.kernel = kernel
-        self.client: CoordinatorClient | None = None
-        self.job: Job | None = None
+        self.what = what
+        self.target = ""
         self.interrupted_early = False
+        self._cancel: Callable[[str], Awaitable[Any]] | None = None
         self._task = asyncio.current_task()
         self._saved: Any = None
         self._requests: list[asyncio.Task[Any]] = []
@@ -433,7 +507,8 @@ class _InterruptGuard:
         if self.kernel._take_pending_interrupt():
             self.interrupted_early = True
             raise Interrupted(
-                "interrupted before the job reached the coordinator; run the cell again"
+                f"interrupted before the {self.what} reached the coordinator; "
+                "run the cell again"
             )
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
@@ -446,26 +521,25 @@ class _InterruptGuard:
         if self._saved is not None:
             signal.signal(signal.SIGINT, self._saved)
 
-    def watch(self, client: CoordinatorClient, job: Job) -> None:
-        """Send later interrupts to ``job`` through ``client``."""
-        self.client, self.job = client, job
+    def watch(self, target: str, cancel: Callable[[str], Awaitable[Any]]) -> None:
+        """Call ``cancel(reason)`` on later interrupts; ``target`` names it in logs."""
+        self.target, self._cancel = target, cancel
 
     def _interrupt(self) -> None:
-        if self.job is None:
-            self.kernel.log.info("interrupt before the job was submitted")
+        if self._cancel is None:
+            self.kernel.log.info("interrupt before the %s was submitted", self.what)
             self.interrupted_early = True
             if self._task is not None:
                 self._task.cancel()
             return
-        self.kernel.log.info("interrupt: cancelling job %s", self.job.id)
-        self._requests.append(asyncio.ensure_future(self._cancel()))
+        self.kernel.log.info("interrupt: cancelling %s", self.target)
+        self._requests.append(asyncio.ensure_future(self._send_cancel(self._cancel)))
 
-    async def _cancel(self) -> None:
-        assert self.client is not None and self.job is not None
+    async def _send_cancel(self, cancel: Callable[[str], Awaitable[Any]]) -> None:
         try:
-            await self.client.cancel(self.job.id, INTERRUPT_REASON)
+            await cancel(INTERRUPT_REASON)
         except HeroError:
-            self.kernel.log.exception("could not cancel job %s", self.job.id)
+            self.kernel.log.exception("could not cancel %s", self.target)
 
 
 async def _maybe_await(value: Any) -> Any:
