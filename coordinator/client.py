@@ -29,6 +29,10 @@ DEFAULT_TIMEOUT = 5.0
 HEARTBEAT = 5.0
 #: Seconds to keep reading events after a job's outcome arrived, for lines still in flight.
 EVENT_DRAIN = 1.0
+#: Seconds to wait for each probe event while the event subscription is set up.
+PROBE_INTERVAL = 0.05
+#: Probe requests to send before the subscription counts as not confirmed.
+PROBE_ATTEMPTS = 100
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -83,6 +87,7 @@ class CoordinatorClient:
         self._handlers: dict[str, EventHandler] = {}
         self._seen: dict[str, set[int]] = {}
         self._readers: list[asyncio.Task[None]] = []
+        self._probe: tuple[str, asyncio.Future[None]] | None = None
         self._reply_reader: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -98,9 +103,39 @@ class CoordinatorClient:
             self._sub.setsockopt(zmq.SUBSCRIBE, topic.encode())
         self._sub.connect(self.events_address)
         self._readers.append(asyncio.ensure_future(self._read_events()))
+        await self._await_subscription()
         logger.info(
             "connected to coordinator %s (events %s)", self.address, self.events_address
         )
+
+    async def _await_subscription(self) -> None:
+        """Return once events reach this client, so none published later are lost.
+
+        The coordinator publishes a probe on a topic of this client's own until one
+        arrives, because a PUB socket drops messages sent before it has seen the
+        subscription.
+        """
+        assert self._sub is not None
+        topic = new_id("\x00probe-")
+        arrived = asyncio.get_running_loop().create_future()
+        self._probe = (topic, arrived)
+        self._sub.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        try:
+            for _ in range(PROBE_ATTEMPTS):
+                await self.request(protocol.PROBE, topic=topic)
+                try:
+                    await asyncio.wait_for(asyncio.shield(arrived), PROBE_INTERVAL)
+                    return
+                except TimeoutError:
+                    continue
+            logger.warning(
+                "no probe event from %s after %d tries; early events may be missed",
+                self.events_address,
+                PROBE_ATTEMPTS,
+            )
+        finally:
+            self._sub.setsockopt(zmq.UNSUBSCRIBE, topic.encode())
+            self._probe = None
 
     def _open_dealer(self) -> None:
         if self._reply_reader is not None:
@@ -270,7 +305,7 @@ class CoordinatorClient:
                 except TimeoutError:
                     summary = await self.flow_status(flow_id, jobs=False)
                     if FlowState(summary["state"]).is_final:
-                        logger.warning("flow %s: end taken from its record", flow_id)
+                        logger.debug("flow %s: end taken from its record", flow_id)
                         break
             record = await self.flow_status(flow_id)
             if flow_id in self._flow_handlers:
@@ -383,6 +418,11 @@ class CoordinatorClient:
 
     def _deliver(self, event: dict[str, Any]) -> None:
         """Pass ``event`` to its flow's or job's handler, once per output line."""
+        if event["type"] == protocol.PROBE:
+            probe = self._probe
+            if probe and event.get("topic") == probe[0] and not probe[1].done():
+                probe[1].set_result(None)
+            return
         flow_handler = self._flow_handlers.get(event.get("flow", ""))
         if flow_handler is not None:
             try:

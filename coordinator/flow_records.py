@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from herolib.flows import Flow
@@ -28,14 +29,20 @@ _TIMES = ("created", "started", "finished", "submitted", "received")
 
 
 class FlowRecords:
-    """Read and write flow records through the store's Redis client ``redis``."""
+    """Read and write flow records through the store's Redis client ``redis``.
 
-    def __init__(self, redis: Any, job_key: str) -> None:
+    ``flush`` writes the store's buffered job updates; every method calls it first,
+    so that those updates land before this one's reads and writes.
+    """
+
+    def __init__(self, redis: Any, job_key: str, flush: Callable[[], None]) -> None:
         self._redis = redis
         self._job_key = job_key
+        self._flush = flush
 
     def created(self, flow: Flow, time: float) -> None:
         """Record a new flow and a pending record for each of its jobs."""
+        self._flush()
         with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(
                 FLOW_KEY.format(flow.id),
@@ -65,6 +72,7 @@ class FlowRecords:
 
     def restarted(self, flow: Flow, names: list[str], run: int, time: float) -> None:
         """Reset the records of the jobs ``names`` for run number ``run``."""
+        self._flush()
         with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(
                 FLOW_KEY.format(flow.id),
@@ -80,6 +88,7 @@ class FlowRecords:
             pipe.execute()
 
     def state(self, flow_id: str, state: FlowState, time: float) -> None:
+        self._flush()
         fields: dict[str, Any] = {"state": state.value}
         if state is FlowState.RUNNING:
             fields["started"] = time
@@ -92,6 +101,7 @@ class FlowRecords:
 
         With ``jobs=False`` only the counts of jobs per state are read.
         """
+        self._flush()
         raw = self._redis.hgetall(FLOW_KEY.format(flow_id))
         if not raw:
             return None
@@ -107,6 +117,7 @@ class FlowRecords:
 
     def list(self, limit: int = 50) -> list[dict[str, Any]]:
         """Return summaries of the newest ``limit`` flows, newest first."""
+        self._flush()
         ids = self._redis.zrevrange(FLOWS_INDEX, 0, max(limit, 1) - 1)
         summaries = []
         for flow_id in ids:
@@ -124,6 +135,7 @@ class FlowRecords:
 
     def unfinished(self) -> list[str]:
         """Return the ids of flows still recorded as created or running."""
+        self._flush()
         ids = self._redis.zrange(FLOWS_INDEX, 0, -1)
         with self._redis.pipeline(transaction=False) as pipe:
             for flow_id in ids:

@@ -31,6 +31,9 @@ from nodes.task import cancel_jobs, run_flow_job
 
 logger = logging.getLogger(__name__)
 
+#: Tasks submitted between two turns of the event loop.
+SUBMIT_BATCH = 200
+
 Publish = Callable[[str, dict[str, Any]], None]
 Record = Callable[[Any, JobOutcome], Awaitable[None]]
 
@@ -46,7 +49,9 @@ class FlowRun:
     states: dict[str, str] = dataclasses.field(default_factory=dict)
     counts: Counter[str] = dataclasses.field(default_factory=Counter)
     cancel_reason: str | None = None
-    done: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    interrupted: bool = False
+    workers: dict[str, list[str] | None] = dataclasses.field(default_factory=dict)
+    reused: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def set_state(self, name: str, state: str) -> None:
         previous = self.states.get(name)
@@ -56,6 +61,8 @@ class FlowRun:
         self.counts[state] += 1
 
     def final_state(self) -> FlowState:
+        if self.interrupted:
+            return FlowState.INTERRUPTED
         if self.cancel_reason is not None:
             return FlowState.CANCELLED
         if self.counts[JobState.FINISHED.value] == len(self.flow):
@@ -125,8 +132,7 @@ class FlowRunner:
             )
         workers = await self.check(flow)
         self.records.created(flow, now())
-        run = FlowRun(flow, 1, requester)
-        self._start(run, workers, {})
+        self._register(FlowRun(flow, 1, requester, workers=workers))
 
     async def retry(self, flow_id: str, requester: bytes | None) -> list[str]:
         """Run again the jobs of ``flow_id`` that did not finish; return their names."""
@@ -138,42 +144,58 @@ class FlowRunner:
         if record is None:
             raise LookupError(f"no flow with id {flow_id!r}")
         flow = Flow.from_dict(record["definition"])
-        kept = {
+        reused = {
             name: job["outcome"]
             for name, job in record["jobs"].items()
             if job.get("state") == JobState.FINISHED.value and "outcome" in job
         }
-        again = [job.name for job in flow.jobs if job.name not in kept]
+        again = [job.name for job in flow.jobs if job.name not in reused]
         if not again:
             raise InvalidFlowError(
                 f"every job of flow {flow_id} finished; there is nothing to retry"
             )
         workers = await self.check(flow)
-        run = FlowRun(flow, int(record.get("run", 1)) + 1, requester)
+        run = FlowRun(
+            flow,
+            int(record.get("run", 1)) + 1,
+            requester,
+            workers=workers,
+            reused=reused,
+        )
         self.records.restarted(flow, again, run.run, now())
-        for name in kept:
-            run.set_state(name, JobState.FINISHED.value)
-        self._start(run, workers, kept)
+        self._register(run)
         logger.info(
-            "flow %s: run %d retries %d job(s), keeps %d result(s)",
+            "flow %s: run %d retries %d job(s), reuses %d result(s)",
             flow_id,
             run.run,
             len(again),
-            len(kept),
+            len(reused),
         )
         return again
 
-    def _start(
-        self,
-        run: FlowRun,
-        workers: dict[str, list[str] | None],
-        kept: dict[str, dict[str, Any]],
-    ) -> None:
+    def _register(self, run: FlowRun) -> None:
+        """Make ``run`` known, so that it can be cancelled before its tasks are submitted."""
+        for job in run.flow.jobs:
+            state = JobState.FINISHED if job.name in run.reused else JobState.PENDING
+            run.set_state(job.name, state.value)
+        self.runs[run.flow.id] = run
+
+    async def _start(self, run: FlowRun) -> None:
+        """Submit one Dask task per job that is to run, dependencies first.
+
+        The event loop gets a turn every :data:`SUBMIT_BATCH` tasks, so that the
+        coordinator keeps answering requests while a large flow is submitted.
+        """
         flow = run.flow
+        moment = now()
+        self.records.state(flow.id, FlowState.RUNNING, moment)
+        self._publish_flow(run, FlowState.RUNNING, moment)
         session = self.store.session(flow.context)
-        inputs: dict[str, Future | dict[str, Any]] = dict(kept)
-        for step in flow.order():
-            if step.name in kept:
+        inputs: dict[str, Future | dict[str, Any]] = dict(run.reused)
+        for count, step in enumerate(flow.order(), 1):
+            if run.cancel_reason is not None:
+                break
+            if step.name in run.reused:
                 continue
             job = flow.job(step.name)
             task = job.to_dict()
@@ -183,21 +205,18 @@ class FlowRunner:
                 task,
                 step.retries,
                 {name: inputs[name] for name in step.depends},
-                key=f"{job.id}#{run.run}",
+                key=task_key(job.id, run.run),
                 pure=False,
                 resources={step.runner: 1},
-                workers=workers[step.name],
+                workers=run.workers[step.name],
                 allow_other_workers=False,
             )
             inputs[step.name] = future
             run.futures[step.name] = future
             self._published[job.id] = set()
-            run.set_state(step.name, JobState.PENDING.value)
+            if count % SUBMIT_BATCH == 0:
+                await asyncio.sleep(0)
         del inputs
-        self.runs[flow.id] = run
-        moment = now()
-        self.records.state(flow.id, FlowState.RUNNING, moment)
-        self._publish_flow(run, FlowState.RUNNING, moment)
         logger.info(
             "flow %s (%s): run %d submitted %d job(s)",
             flow.id,
@@ -206,21 +225,47 @@ class FlowRunner:
             len(run.futures),
         )
 
+    async def _skip_unsubmitted(self, run: FlowRun) -> None:
+        """Record as skipped the jobs a cancel kept from being submitted."""
+        for job in run.flow.jobs:
+            if job.name in run.reused or job.name in run.futures:
+                continue
+            if JobState(run.states[job.name]).is_final:
+                continue
+            outcome = JobOutcome(
+                job=run.flow.job_id(job.name),
+                state=JobState.SKIPPED,
+                error=ScriptError(
+                    "ErrorSkipped", f"skipped because {run.cancel_reason}"
+                ),
+                tries=0,
+            )
+            run.set_state(job.name, outcome.state.value)
+            await self._record(run, outcome)
+
     async def watch(self, flow_id: str) -> FlowState:
-        """Record each job's outcome as it completes; return the flow's final state."""
+        """Submit the flow's tasks, record each job's outcome as it completes.
+
+        Returns the flow's final state.
+        """
         run = self.runs[flow_id]
-        by_key = {future.key: name for name, future in run.futures.items()}
         pending: set[asyncio.Task[None]] = set()
         try:
-            async for future in as_completed(list(run.futures.values())):
-                name = by_key.pop(future.key)
-                outcome = await self._outcome(run, name, future)
-                run.futures.pop(name, None)
-                run.set_state(name, outcome.state.value)
-                pending.add(asyncio.ensure_future(self._record(run, outcome)))
+            await self._start(run)
+            by_key = {future.key: name for name, future in run.futures.items()}
+            completed = as_completed(list(run.futures.values()))
+            async for first in completed:
+                batch = [first, *completed.next_batch(block=False)]
+                for future, outcome in await self._outcomes(run, by_key, batch):
+                    name = by_key.pop(future.key)
+                    run.futures.pop(name, None)
+                    run.set_state(name, outcome.state.value)
+                    pending.add(asyncio.ensure_future(self._record(run, outcome)))
                 pending = {task for task in pending if not task.done()}
-                del future
+                del first, batch
             await asyncio.gather(*pending)
+            if run.cancel_reason is not None:
+                await self._skip_unsubmitted(run)
         finally:
             self.runs.pop(flow_id, None)
         state = run.final_state()
@@ -232,10 +277,39 @@ class FlowRunner:
             flow_id,
             run.run,
             state.value,
-            ", ".join(f"{count} {name}" for name, count in sorted(run.counts.items())),
+            ", ".join(
+                f"{count} {name}" for name, count in sorted(run.counts.items()) if count
+            ),
         )
-        run.done.set()
         return state
+
+    async def _outcomes(
+        self, run: FlowRun, by_key: dict[Any, str], batch: list[Future]
+    ) -> list[tuple[Future, JobOutcome]]:
+        """Return the outcomes of a batch of completed tasks, gathered in one request."""
+        finished = [future for future in batch if future.status == "finished"]
+        outcomes: list[tuple[Future, JobOutcome]] = []
+        if finished:
+            try:
+                values = await self.client.gather(finished)
+            except Exception:
+                logger.warning(
+                    "flow %s: gathering %d results at once failed; "
+                    "gathering them one by one",
+                    run.flow.id,
+                    len(finished),
+                )
+            else:
+                outcomes = [
+                    (future, JobOutcome.from_dict(value))
+                    for future, value in zip(finished, values, strict=True)
+                ]
+        done = {id(future) for future, _ in outcomes}
+        for future in batch:
+            if id(future) not in done:
+                name = by_key[future.key]
+                outcomes.append((future, await self._outcome(run, name, future)))
+        return outcomes
 
     async def _outcome(self, run: FlowRun, name: str, future: Future) -> JobOutcome:
         job_id = run.flow.job_id(name)
@@ -302,8 +376,14 @@ class FlowRunner:
         return True
 
     async def close(self) -> None:
-        for flow_id in list(self.runs):
+        """Stop every running flow, marking it interrupted so that a retry resumes it."""
+        for flow_id, run in list(self.runs.items()):
+            run.interrupted = True
             await self.cancel(flow_id, "the coordinator is shutting down")
+        for _ in range(100):
+            if not self.runs:
+                break
+            await asyncio.sleep(0.05)
 
     def interrupt_unfinished(self) -> list[str]:
         """Mark flows left running by an earlier coordinator as interrupted."""
@@ -350,6 +430,16 @@ class FlowRunner:
                 "jobs": len(run.flow),
             },
         )
+
+
+def task_key(job_id: str, run: int) -> tuple[str, str, int]:
+    """Return the Dask key of a flow job's task in run number ``run``.
+
+    A tuple key puts every flow job in one Dask task group, whereas a unique string
+    key per job makes a group per job, and the scheduler's cost grows with the
+    number of groups.
+    """
+    return ("hero-flow-job", job_id, run)
 
 
 def describe_task_failure(step: FlowJob, exc: BaseException) -> str:

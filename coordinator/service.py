@@ -75,6 +75,7 @@ class Coordinator:
         self.events_endpoint = ""
         self._futures: dict[str, Future] = {}
         self._published: dict[str, set[int]] = {}
+        self._reported: set[str] = set()
         self.flows = FlowRunner(
             client,
             store,
@@ -98,6 +99,7 @@ class Coordinator:
         self.client.subscribe_topic(EVENT_TOPIC, self._on_node_event)
         self._spawn(self._serve())
         self._spawn(self._cancel_orphans())
+        self._spawn(self._flush_store())
         logger.info(
             "coordinator listening: requests %s, events %s",
             self.request_endpoint,
@@ -177,6 +179,10 @@ class Coordinator:
     ) -> dict[str, Any]:
         if kind == protocol.HELLO:
             return {"events": self.events_endpoint, "nodes": await self.nodes()}
+        if kind == protocol.PROBE:
+            topic = _require_str(request, "topic")
+            self._publish(topic, {"type": protocol.PROBE, "topic": topic})
+            return {}
         if kind == protocol.SUBMIT:
             job = Job.from_dict(request.get("job"))
             heartbeat = request.get("heartbeat")
@@ -338,6 +344,9 @@ class Coordinator:
             logger.exception("could not record the outcome of job %s", outcome.job)
         finally:
             self._published.pop(outcome.job, None)
+        if outcome.job in self._reported:
+            self._reported.discard(outcome.job)
+            return
         event = {
             "type": protocol.STATE,
             "job": outcome.job,
@@ -391,6 +400,15 @@ class Coordinator:
                 return
             seen.add(message["seq"])
         elif message.get("type") == protocol.STATE:
+            if job_id not in self._published:
+                # The outcome is recorded already; a late event must not undo it.
+                return
+            if JobState(message["state"]).is_final:
+                # A flow job's node reports its end itself; the outcome follows.
+                self._reported.add(job_id)
+                self.flows.job_state(flow, message)
+                self._publish(flow, message)
+                return
             self.store.state(
                 job_id,
                 message["state"],
@@ -412,6 +430,15 @@ class Coordinator:
             logger.warning(
                 "could not send %s to peer %r: %s", message.get("type"), identity, exc
             )
+
+    async def _flush_store(self, interval: float = 0.02) -> None:
+        while not self._stopped.is_set():
+            await asyncio.sleep(interval)
+            try:
+                self.store.flush()
+            except Exception:
+                # flush() logged the error; keep flushing later updates.
+                pass
 
     async def _cancel_orphans(self, interval: float = 2.0) -> None:
         while not self._stopped.is_set():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -87,7 +88,7 @@ class FlowJob:
         if self.timeout is not None and (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, (int, float))
-            or self.timeout <= 0
+            or not 0 < self.timeout < math.inf
         ):
             raise InvalidFlowError(
                 f"job {self.name}: timeout must be a positive number of seconds, "
@@ -159,6 +160,9 @@ class Flow:
     context: str
     jobs: tuple[FlowJob, ...]
     modules: dict[str, str] | None = None
+    _steps: dict[str, FlowJob] = dataclasses.field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         for field in ("id", "name", "context"):
@@ -173,15 +177,16 @@ class Flow:
                 f"flow {self.name} has no jobs; define at least one job"
             )
         check_graph(self.jobs)
+        object.__setattr__(self, "_steps", {job.name: job for job in self.jobs})
 
     def __len__(self) -> int:
         return len(self.jobs)
 
     def step(self, name: str) -> FlowJob:
-        for job in self.jobs:
-            if job.name == name:
-                return job
-        raise KeyError(f"flow {self.name} has no job named {name!r}")
+        try:
+            return self._steps[name]
+        except KeyError:
+            raise KeyError(f"flow {self.name} has no job named {name!r}") from None
 
     def job_id(self, name: str) -> str:
         """Return the id of the job that runs step ``name``."""

@@ -7,6 +7,7 @@ JSON and Dask as pickles.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 import uuid
 from typing import Any
@@ -103,7 +104,7 @@ class Job:
             if (
                 isinstance(self.timeout, bool)
                 or not isinstance(self.timeout, (int, float))
-                or self.timeout <= 0
+                or not 0 < self.timeout < math.inf
             ):
                 raise InvalidJobError(
                     f"job {self.id}: timeout must be a positive number of seconds "

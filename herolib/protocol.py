@@ -13,7 +13,9 @@ Events travel from the coordinator's PUB socket as two frames: the topic (a flow
 and one JSON object with ``type`` in :data:`EVENT_TYPES`. Output events carry a
 ``seq`` number per job so that a subscriber can tell when it missed one. A ``state``
 event reports a job's new state, a ``flow`` event the flow's new state and its counts
-of jobs per state.
+of jobs per state. A ``probe`` request makes the coordinator publish a ``probe`` event
+on the topic it names, so that a new subscriber can tell when its subscription is
+live: ZeroMQ drops what a PUB socket sends before it has seen the subscription.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ FLOW_CANCEL = "flow_cancel"
 FLOW_RETRY = "flow_retry"
 FLOW_STATUS = "flow_status"
 FLOW_LIST = "flow_list"
+PROBE = "probe"
 REQUEST_TYPES = frozenset(
     {
         HELLO,
+        PROBE,
         SUBMIT,
         CANCEL,
         STATUS,
@@ -56,7 +60,7 @@ FLOW_DONE = "flow_done"
 OUTPUT = "output"
 STATE = "state"
 FLOW = "flow"
-EVENT_TYPES = frozenset({OUTPUT, STATE, FLOW})
+EVENT_TYPES = frozenset({OUTPUT, STATE, FLOW, PROBE})
 
 
 def encode(message: dict[str, Any]) -> bytes:

@@ -148,6 +148,10 @@ class HeroDB:
 
     def client(self, context: str) -> redis.Redis:
         """Return a Redis client bound to the database of ``context``."""
+        with self._lock:
+            client = self._clients.get(context)
+        if client is not None:
+            return client
         index = self.database_index(context)
         with self._lock:
             client = self._clients.get(context)

@@ -6,12 +6,14 @@ runner's engine, so a script is stopped in the middle of a loop rather than aban
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Protocol
 
 from herolib.models import Job, JobOutcome, ScriptError, now
 from herolib.states import JobState
+from nodes.deadlines import Deadlines
 from nodes.execution import Emit, Execution
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class Supervisor:
         self.default_timeout = default_timeout
         self._running: dict[str, Execution] = {}
         self._waiting: dict[str, threading.Event] = {}
+        self._deadlines = Deadlines(f"hero-timeouts-{node}")
         self._lock = threading.Lock()
         self.jobs_done = 0
 
@@ -79,14 +82,14 @@ class Supervisor:
 
         execution = Execution(job, self.node, emit, first_seq)
         timeout = job.timeout or self.default_timeout
-        timer = threading.Timer(timeout, execution.cancel, args=(TIMEOUT_REASON,))
-        timer.daemon = True
         with self._lock:
             self._running[job.id] = execution
         logger.debug(
             "job %s starts on %s runner of node %s", job.id, job.runner, self.node
         )
-        timer.start()
+        deadline = self._deadlines.add(
+            timeout, functools.partial(execution.cancel, TIMEOUT_REASON)
+        )
         try:
             outcome = runner.run(job, execution)
         except Exception as exc:
@@ -96,7 +99,7 @@ class Supervisor:
             )
             outcome.output = execution.output
         finally:
-            timer.cancel()
+            self._deadlines.discard(deadline)
             with self._lock:
                 self._running.pop(job.id, None)
                 self.jobs_done += 1
@@ -133,6 +136,7 @@ class Supervisor:
             self.cancel(job_id, "node is shutting down")
         for runner in self.runners.values():
             runner.close()
+        self._deadlines.close()
 
     def _apply_cancel_reason(
         self, outcome: JobOutcome, execution: Execution, timeout: float

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from distributed import Worker, get_worker
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 EVENT_TOPIC = "hero-events"
 #: Seconds before the first retry of a flow job; each later retry waits twice as long.
 RETRY_BACKOFF = 1.0
-#: The longest wait between two tries of a flow job, in seconds.
+#: Maximum wait between two tries of a flow job, in seconds.
 MAX_BACKOFF = 60.0
 #: Final states after which a flow job with retries left runs again.
 RETRIED_STATES = frozenset({JobState.ERROR, JobState.TIMEOUT})
@@ -86,7 +87,7 @@ def run_flow_job(
     )
     if failed:
         moment = now()
-        return JobOutcome(
+        skipped = JobOutcome(
             job=job.id,
             state=JobState.SKIPPED,
             error=ScriptError(
@@ -97,7 +98,8 @@ def run_flow_job(
             started=moment,
             finished=moment,
             tries=0,
-        ).to_dict()
+        )
+        return _reported(skipped, job, plugin.node_name, emit)
 
     job = dataclasses.replace(
         job, input={name: outcome["value"] for name, outcome in dependencies.items()}
@@ -111,7 +113,7 @@ def run_flow_job(
         outcome.output = output
         outcome.tries = attempt
         if outcome.state not in RETRIED_STATES or attempt > retries:
-            return outcome.to_dict()
+            return _reported(outcome, job, plugin.node_name, emit)
         delay = min(RETRY_BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF)
         logger.info(
             "job %s: try %d ended in %s; retrying in %g s",
@@ -132,6 +134,21 @@ def run_flow_job(
             )
             return outcome.to_dict()
         attempt += 1
+
+
+def _reported(
+    outcome: JobOutcome, job: Job, node: str, emit: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Publish the final state of a flow job and return its outcome as a dict.
+
+    The event travels on the worker's stream to the scheduler ahead of the task's
+    result, so subscribers see it before any dependent job's ``running`` event.
+    """
+    event = _state_event(job, outcome.state, node, outcome.tries)
+    if outcome.error is not None:
+        event["error"] = str(outcome.error)
+    emit(event)
+    return outcome.to_dict()
 
 
 def _state_event(job: Job, state: JobState, node: str, attempt: int) -> dict[str, Any]:
