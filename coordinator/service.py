@@ -400,8 +400,8 @@ class Coordinator:
                 return
             seen.add(message["seq"])
         elif message.get("type") == protocol.STATE:
-            if job_id not in self._published:
-                # The outcome is recorded already; a late event must not undo it.
+            if job_id not in self._published or job_id in self._reported:
+                # The job's end is known already; a late event must not undo it.
                 return
             if JobState(message["state"]).is_final:
                 # A flow job's node reports its end itself; the outcome follows.

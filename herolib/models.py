@@ -122,7 +122,8 @@ class Job:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Return the fields as a dict that shares the field values."""
+        return {field.name: getattr(self, field.name) for field in _JOB_FIELDS}
 
     @classmethod
     def from_dict(cls, data: Any) -> Job:
@@ -213,8 +214,15 @@ class JobOutcome:
     tries: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        """Return the fields as a dict that shares the field values.
+
+        A shallow copy, because ``dataclasses.asdict`` deep-copies the output and
+        the value, and outcomes are converted several times per job.
+        """
+        data = {field.name: getattr(self, field.name) for field in _OUTCOME_FIELDS}
         data["state"] = self.state.value
+        if self.error is not None:
+            data["error"] = dataclasses.asdict(self.error)
         return data
 
     @classmethod
@@ -224,6 +232,10 @@ class JobOutcome:
         if fields.get("error") is not None:
             fields["error"] = ScriptError.from_dict(fields["error"])
         return cls(**fields)
+
+
+_JOB_FIELDS = dataclasses.fields(Job)
+_OUTCOME_FIELDS = dataclasses.fields(JobOutcome)
 
 
 def now() -> float:

@@ -25,8 +25,8 @@ class Deadlines:
 
     def __init__(self, name: str = "hero-deadlines") -> None:
         self._name = name
-        self._heap: list[tuple[float, int, Callable[[], None]]] = []
-        self._live: set[int] = set()
+        self._heap: list[tuple[float, int]] = []
+        self._live: dict[int, Callable[[], None]] = {}
         self._counter = itertools.count()
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -40,14 +40,24 @@ class Deadlines:
                     target=self._watch, name=self._name, daemon=True
                 )
                 self._thread.start()
-            heapq.heappush(self._heap, (time.monotonic() + seconds, token, callback))
-            self._live.add(token)
-            self._condition.notify()
+            due = time.monotonic() + seconds
+            earliest = not self._heap or due < self._heap[0][0]
+            heapq.heappush(self._heap, (due, token))
+            self._live[token] = callback
+            if earliest:
+                # The watcher sleeps until the earliest deadline; wake it only when
+                # that changes, so that most jobs cost no thread switch.
+                self._condition.notify()
         return token
 
     def discard(self, token: int) -> None:
         with self._condition:
-            self._live.discard(token)
+            self._live.pop(token, None)
+            if len(self._heap) > 2 * len(self._live) + 64:
+                # Drop the entries of discarded deadlines, which would otherwise stay
+                # until they are due: an hour for the default job timeout.
+                self._heap = [entry for entry in self._heap if entry[1] in self._live]
+                heapq.heapify(self._heap)
 
     def close(self) -> None:
         with self._condition:
@@ -71,10 +81,9 @@ class Deadlines:
                     self._condition.wait(wait)
                 if self._closed:
                     return
-                _, token, callback = heapq.heappop(self._heap)
-                due = token in self._live
-                self._live.discard(token)
-            if due:
+                _, token = heapq.heappop(self._heap)
+                callback = self._live.pop(token, None)
+            if callback is not None:
                 try:
                     callback()
                 except Exception:

@@ -17,6 +17,15 @@ Emit = Callable[[dict[str, Any]], None]
 
 
 class Cancellable(Protocol):
+    def detach(self) -> None:
+        """Forget the engine once the script ended.
+
+        The engine's print callback refers to this execution, so keeping the engine
+        here would make a reference cycle that only the garbage collector frees.
+        """
+        with self._lock:
+            self._engine = None
+
     def cancel(self, reason: str) -> None: ...
 
 
@@ -66,6 +75,15 @@ class Execution:
             reason = self.cancel_reason
         if reason is not None:
             engine.cancel(reason)
+
+    def detach(self) -> None:
+        """Forget the engine once the script ended.
+
+        The engine's print callback refers to this execution, so keeping the engine
+        here would make a reference cycle that only the garbage collector frees.
+        """
+        with self._lock:
+            self._engine = None
 
     def cancel(self, reason: str) -> None:
         """Stop the job's script; the first reason given is the one reported."""

@@ -56,7 +56,7 @@ class Supervisor:
         self.default_timeout = default_timeout
         self._running: dict[str, Execution] = {}
         self._waiting: dict[str, threading.Event] = {}
-        self._deadlines = Deadlines(f"hero-timeouts-{node}")
+        self.deadlines = Deadlines(f"hero-timeouts-{node}")
         self._lock = threading.Lock()
         self.jobs_done = 0
 
@@ -87,7 +87,7 @@ class Supervisor:
         logger.debug(
             "job %s starts on %s runner of node %s", job.id, job.runner, self.node
         )
-        deadline = self._deadlines.add(
+        deadline = self.deadlines.add(
             timeout, functools.partial(execution.cancel, TIMEOUT_REASON)
         )
         try:
@@ -99,7 +99,8 @@ class Supervisor:
             )
             outcome.output = execution.output
         finally:
-            self._deadlines.discard(deadline)
+            self.deadlines.discard(deadline)
+            execution.detach()
             with self._lock:
                 self._running.pop(job.id, None)
                 self.jobs_done += 1
@@ -136,7 +137,7 @@ class Supervisor:
             self.cancel(job_id, "node is shutting down")
         for runner in self.runners.values():
             runner.close()
-        self._deadlines.close()
+        self.deadlines.close()
 
     def _apply_cancel_reason(
         self, outcome: JobOutcome, execution: Execution, timeout: float

@@ -1,6 +1,6 @@
 //! Python callbacks for Rhai's `print` and `debug`, and logging of their failures.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use pyo3::prelude::*;
@@ -19,7 +19,11 @@ const FAILURE_LOG_INTERVAL: u64 = 1000;
 pub struct OutputCallback {
     /// `print` or `debug`, used in log messages.
     role: &'static str,
+    /// Taken only while the GIL is held, so that the garbage collector, which runs
+    /// with the GIL, never finds it held by another thread (see `traverse`).
     callable: Mutex<Option<Py<PyAny>>>,
+    /// Whether a callable is set, read without the GIL to skip output nobody wants.
+    enabled: AtomicBool,
     failures: AtomicU64,
 }
 
@@ -28,6 +32,7 @@ impl OutputCallback {
         Self {
             role,
             callable: Mutex::new(None),
+            enabled: AtomicBool::new(false),
             failures: AtomicU64::new(0),
         }
     }
@@ -36,6 +41,7 @@ impl OutputCallback {
     pub fn set(&self, callable: Option<Py<PyAny>>) {
         // The old callable is dropped after the lock is released, because its
         // finalizer may run Python code that calls `set` again.
+        self.enabled.store(callable.is_some(), Ordering::Release);
         let previous = std::mem::replace(&mut *self.callable.lock(), callable);
         self.failures.store(0, Ordering::Relaxed);
         drop(previous);
@@ -57,7 +63,7 @@ impl OutputCallback {
 
     fn invoke(&self, call: impl for<'py> FnOnce(&Bound<'py, PyAny>) -> PyResult<()>) {
         // Without a callable, the output is dropped without taking the GIL.
-        if self.callable.lock().is_none() {
+        if !self.enabled.load(Ordering::Acquire) {
             return;
         }
         Python::attach(|py| {
@@ -103,8 +109,11 @@ impl OutputCallback {
     }
 
     pub fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
-        // When another thread has the lock, the reference is skipped. The garbage
-        // collector then treats the engine as reachable, which is safe.
+        // The lock is only taken with the GIL held, and the collector holds the GIL,
+        // so another thread never has it here. Only this thread can, when a
+        // collection starts inside a locked section, and then every pass of that
+        // collection skips the reference alike. A reference visited by one pass and
+        // skipped by another would let the collector free a live callable.
         if let Some(guard) = self.callable.try_lock() {
             if let Some(callable) = guard.as_ref() {
                 visit.call(callable)?;
