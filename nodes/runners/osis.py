@@ -114,18 +114,10 @@ class OsisRunner:
                 self.node,
             )
 
-        outcome = JobOutcome(
-            job=job.id,
-            state=JobState.FINISHED if error is None else JobState.ERROR,
-            error=error,
-            output=execution.output,
-            node=self.node,
-            started=started,
-            finished=now(),
-            session=snapshot.to_dict(),
-            namespace=snapshot.summary(),
-        )
-        return _with_value(outcome, evaluation)
+        outcome = self._outcome(job, execution, started, evaluation, error)
+        outcome.session = snapshot.to_dict()
+        outcome.namespace = snapshot.summary()
+        return outcome
 
     def _run_flow_job(
         self, job: Job, engine: Engine, execution: Execution, started: float
@@ -141,6 +133,16 @@ class OsisRunner:
             )
         session.set("input", job.input)
         evaluation, error = _evaluate(engine, job.script, session)
+        return self._outcome(job, execution, started, evaluation, error)
+
+    def _outcome(
+        self,
+        job: Job,
+        execution: Execution,
+        started: float,
+        evaluation: Evaluation | None,
+        error: ScriptError | None,
+    ) -> JobOutcome:
         outcome = JobOutcome(
             job=job.id,
             state=JobState.FINISHED if error is None else JobState.ERROR,
@@ -150,7 +152,11 @@ class OsisRunner:
             started=started,
             finished=now(),
         )
-        return _with_value(outcome, evaluation)
+        if evaluation is not None:
+            outcome.value = to_json_safe(evaluation.value)
+            outcome.text = evaluation.text
+            outcome.type_name = evaluation.type_name
+        return outcome
 
     def _session(
         self, job: Job, engine: Engine, execution: Execution
@@ -205,14 +211,6 @@ def _evaluate(
         return engine.evaluate(script, session), None
     except RhaiError as exc:
         return None, ScriptError(exc.kind, exc.message, exc.line, exc.column)
-
-
-def _with_value(outcome: JobOutcome, evaluation: Evaluation | None) -> JobOutcome:
-    if evaluation is not None:
-        outcome.value = to_json_safe(evaluation.value)
-        outcome.text = evaluation.text
-        outcome.type_name = evaluation.type_name
-    return outcome
 
 
 def _debug_line(text: str, line: int | None, column: int | None) -> str:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import dask
 import pytest
 import zmq
+from distributed import LocalCluster
 
 from coordinator import cluster
 from coordinator.client import CoordinatorClient
@@ -460,18 +462,37 @@ def test_flow_of_ten_thousand_jobs_finishes(coordinator_process):
     assert summary["counts"] == {"finished": 10_000}
 
 
+@contextlib.asynccontextmanager
+async def coordinator_in_process(
+    tmp_path, workers: int = 1, **settings: str
+) -> AsyncIterator[tuple[LocalCluster, Coordinator, CoordinatorClient]]:
+    """Run a coordinator in this process, on a new LocalCluster of Hero nodes.
+
+    ``settings`` are Dask settings for the scheduler, which reads them as it starts.
+    """
+    with dask.config.set(settings):
+        local = await cluster.start_local_cluster(workers)
+    dask_client = await cluster.connect(local.scheduler_address)
+    await cluster.make_nodes(dask_client, tmp_path / "nodes")
+    store = JobStore(tmp_path / "coordinator")
+    store.start()
+    coordinator = Coordinator(dask_client, store)
+    await coordinator.start()
+    client = CoordinatorClient(coordinator.request_endpoint)
+    await client.connect()
+    try:
+        yield local, coordinator, client
+    finally:
+        await client.close()
+        await coordinator.close()
+        store.stop()
+        await dask_client.close()
+        await local.close()
+
+
 def test_coordinator_keeps_nothing_of_finished_flows(tmp_path):
-    async def scenario() -> tuple[dict, dict, int, int]:
-        local = await cluster.start_local_cluster(1)
-        dask_client = await cluster.connect(local.scheduler_address)
-        await cluster.make_nodes(dask_client, tmp_path / "nodes")
-        store = JobStore(tmp_path / "coordinator")
-        store.start()
-        coordinator = Coordinator(dask_client, store)
-        await coordinator.start()
-        client = CoordinatorClient(coordinator.request_endpoint)
-        await client.connect()
-        try:
+    async def scenario() -> tuple[dict, dict, tuple[int, int, int], int]:
+        async with coordinator_in_process(tmp_path) as (_, coordinator, client):
             records = []
             for _ in range(3):
                 flow = make_flow(*lattice(10, 20), FlowJob("broken", 'throw "x"'))
@@ -481,13 +502,7 @@ def test_coordinator_keeps_nothing_of_finished_flows(tmp_path):
                 len(coordinator._published),
                 len(coordinator._futures),
             )
-            return records[-1], dict(dask_client.futures), left, len(records)
-        finally:
-            await client.close()
-            await coordinator.close()
-            store.stop()
-            await dask_client.close()
-            await local.close()
+            return records[-1], dict(coordinator.client.futures), left, len(records)
 
     record, futures, left, count = asyncio.run(scenario())
     assert count == 3
@@ -506,18 +521,11 @@ def test_runner_that_no_node_serves_is_rejected(coordinator_process):
 
 
 def test_job_whose_node_left_fails_after_bounded_wait(tmp_path):
+    settings = {"distributed.scheduler.no-workers-timeout": "2s"}
+
     async def scenario() -> dict:
-        with dask.config.set({"distributed.scheduler.no-workers-timeout": "2s"}):
-            local = await cluster.start_local_cluster(2)
-        dask_client = await cluster.connect(local.scheduler_address)
-        await cluster.make_nodes(dask_client, tmp_path / "nodes")
-        store = JobStore(tmp_path / "coordinator")
-        store.start()
-        coordinator = Coordinator(dask_client, store)
-        await coordinator.start()
-        client = CoordinatorClient(coordinator.request_endpoint)
-        await client.connect()
-        try:
+        in_process = coordinator_in_process(tmp_path, workers=2, **settings)
+        async with in_process as (local, _, client):
             name, leaving = next(iter(local.workers.items()))
             flow = make_flow(
                 FlowJob("slow", "let n = 0; while n < 3_000_000 { n += 1 } n"),
@@ -528,12 +536,6 @@ def test_job_whose_node_left_fails_after_bounded_wait(tmp_path):
             done = await client.submit_flow(flow)
             await leaving.close()
             return await client.wait_flow(flow.id, done)
-        finally:
-            await client.close()
-            await coordinator.close()
-            store.stop()
-            await dask_client.close()
-            await local.close()
 
     record = asyncio.run(scenario())
     assert record["state"] == "error"

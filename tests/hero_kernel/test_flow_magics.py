@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import re
 import socket
 
 import psutil
 import pytest
-from jupyter_client.manager import start_new_kernel
 
 from coordinator.client import CoordinatorClient
 from herolib.flow_script import read_flows
 
 FLOW_ID = re.compile(r"nb-[0-9a-f]{16}\.flow-[0-9a-f]{16}")
-
-
-@contextlib.contextmanager
-def own_kernel(home):
-    environment = {**os.environ, "HERO_HOME": str(home)}
-    manager, client = start_new_kernel(
-        kernel_name="hero", startup_timeout=120, env=environment
-    )
-    try:
-        yield manager, client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    manager, client = start_new_kernel(kernel_name="hero", startup_timeout=120)
-    yield manager, client
-    client.stop_channels()
-    manager.shutdown_kernel(now=False)
 
 
 @pytest.fixture
@@ -417,7 +393,9 @@ def test_heroscript_cell_runs_its_flows(run):
     assert "(line 2)" in bad["evalue"]
 
 
-def test_connect_to_started_coordinator(tmp_path, execute, start_coordinator):
+def test_connect_to_started_coordinator(
+    own_kernel, tmp_path, execute, start_coordinator
+):
     coordinator = start_coordinator()
     with own_kernel(tmp_path / "home") as (manager, client):
         shown, outputs = execute(client, "%connect")

@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import socket
 import time
 
 import psutil
 import pytest
-from jupyter_client.manager import start_new_kernel
-
-
-@contextlib.contextmanager
-def own_kernel(home, **settings):
-    """Start a hero kernel of its own with HERO_HOME at ``home`` and extra settings."""
-    environment = {**os.environ, "HERO_HOME": str(home), **settings}
-    manager, client = start_new_kernel(
-        kernel_name="hero", startup_timeout=120, env=environment
-    )
-    try:
-        yield manager, client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=False)
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    manager, client = start_new_kernel(kernel_name="hero", startup_timeout=120)
-    yield manager, client
-    client.stop_channels()
-    manager.shutdown_kernel(now=False)
 
 
 @pytest.fixture
@@ -143,7 +118,7 @@ def test_interrupt_stops_endless_loop(kernel, run):
     assert after["status"] == "ok"
 
 
-def test_shutdown_leaves_no_process(tmp_path, execute, redis_servers_under):
+def test_shutdown_leaves_no_process(own_kernel, tmp_path, execute, redis_servers_under):
     home = str(tmp_path / "home")
     with own_kernel(home) as (manager, client):
         reply, _ = execute(client, 'db_set("k", 1); db_get("k")')
@@ -157,7 +132,7 @@ def test_shutdown_leaves_no_process(tmp_path, execute, redis_servers_under):
     assert [process.pid for process in alive] == []
 
 
-def test_job_timeout_is_named(tmp_path, execute):
+def test_job_timeout_is_named(own_kernel, tmp_path, execute):
     with own_kernel(tmp_path, HERO_JOB_TIMEOUT="1") as (manager, client):
         reply, outputs = execute(client, "let n = 0;\nloop { n += 1; }")
         assert reply["status"] == "error"
@@ -167,7 +142,7 @@ def test_job_timeout_is_named(tmp_path, execute):
         assert errors[0]["ename"] == "ErrorTimeout"
 
 
-def test_unreachable_coordinator_names_address(tmp_path, execute):
+def test_unreachable_coordinator_names_address(own_kernel, tmp_path, execute):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
@@ -252,7 +227,7 @@ def test_heroscript_cells_run_as_playbooks(kernel, run):
 
 
 def test_killed_coordinator_is_replaced_with_session(
-    tmp_path, execute, redis_servers_under
+    own_kernel, tmp_path, execute, redis_servers_under
 ):
     home = str(tmp_path / "home")
     with own_kernel(home) as (manager, client):
@@ -302,7 +277,7 @@ def test_completion_on_magic_line_replies(kernel):
 
 
 @pytest.mark.parametrize("setting", ["abc", "0", "nan", "inf"])
-def test_bad_timeout_setting_reported_in_cell(tmp_path, execute, setting):
+def test_bad_timeout_setting_reported_in_cell(own_kernel, tmp_path, execute, setting):
     with own_kernel(tmp_path, HERO_JOB_TIMEOUT=setting) as (manager, client):
         reply, _ = execute(client, "1 + 1", timeout=30)
         assert reply["status"] == "error"
