@@ -24,7 +24,9 @@ import asyncio
 import dataclasses
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,7 @@ def add_parser(commands: Any) -> None:
     )
     run.add_argument(
         "--timeout",
-        type=float,
+        type=_positive_seconds,
         help="seconds the playbook job may run, and each flow job that sets no "
         "timeout; default: the node's",
     )
@@ -135,6 +137,19 @@ def _with_default_timeout(flow: Flow, timeout: float | None) -> Flow:
     return dataclasses.replace(flow, jobs=jobs)
 
 
+def _positive_seconds(text: str) -> float:
+    """Parse a ``--timeout`` value: a finite number of seconds above zero."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of seconds, got {text!r}"
+        )
+    return seconds
+
+
 def main(args: argparse.Namespace) -> int:
     try:
         plan = read_plan(args.file, args.context, args.timeout)
@@ -142,16 +157,28 @@ def main(args: argparse.Namespace) -> int:
         print(f"hero run: {exc}", file=sys.stderr)
         return INVALID_PLAYBOOK
     address = args.coordinator or os.environ.get(COORDINATOR_ENV)
+    # SIGTERM stops the run like Ctrl+C, so that its running flow is cancelled
+    # rather than left to run on with nobody waiting for it.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return asyncio.run(_run(plan, address, args))
     except KeyboardInterrupt:
         print("hero run: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 async def _run(plan: RunPlan, address: str | None, args: argparse.Namespace) -> int:
     embedded = None
     if address is None:
+        # NOTE: one node, so that HeroDB data written by the playbook's actions is
+        # where its flow jobs run. A flow with jobs pinned to other nodes needs
+        # --coordinator and a cluster that has them.
         embedded = EmbeddedCoordinator(workers=1)
         address = (await embedded.ready())["request"]
     client = CoordinatorClient(address, topics=(f"{args.context}.",))

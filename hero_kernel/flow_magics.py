@@ -35,7 +35,7 @@ from herolib.flow_script import (
     flow_to_heroscript,
     read_flows,
 )
-from herolib.flows import Flow
+from herolib.flows import Flow, InvalidFlowError
 from herolib.heroscript import Playbook
 from herolib.models import ScriptError, new_id
 from herolib.states import FlowState, JobState
@@ -101,24 +101,41 @@ _STATUS = _COMMANDS.add_parser(
     help="show a flow's state, counts and one line per job",
     description="Show a flow's state, its counts of jobs per state and one line per job.",
 )
-_STATUS.add_argument("id", metavar="ID", nargs="?", help="id of the flow")
+_STATUS.add_argument(
+    "id",
+    metavar="ID",
+    nargs="?",
+    help="id of the flow; default: the last flow run here",
+)
 
 _CANCEL = _COMMANDS.add_parser(
     "cancel",
     help="cancel a running flow",
     description="Stop the running jobs of a flow and skip the jobs that did not start.",
 )
-_CANCEL.add_argument("id", metavar="ID", nargs="?", help="id of the flow")
+_CANCEL.add_argument(
+    "id",
+    metavar="ID",
+    nargs="?",
+    help="id of the flow; default: the last flow run here",
+)
 
 _RETRY = _COMMANDS.add_parser(
     "retry",
     help="run the failed and skipped jobs of a flow again",
     description=(
         "Run again the jobs of a flow that did not finish, with the results of the\n"
-        "finished ones, and show the progress as %flow run does."
+        "finished ones, and show the progress as %flow run does. The jobs run as the\n"
+        "flow recorded them, with the notebook's current session: a %%job cell\n"
+        "changed since then needs %flow run. ID defaults to the last flow."
     ),
 )
-_RETRY.add_argument("id", metavar="ID", nargs="?", help="id of the flow")
+_RETRY.add_argument(
+    "id",
+    metavar="ID",
+    nargs="?",
+    help="id of the flow; default: the last flow run here",
+)
 
 _EXPORT = _COMMANDS.add_parser(
     "export",
@@ -211,6 +228,14 @@ class FlowMagics:
             if args.all == bool(args.names):
                 _REMOVE.error("give either the names of the jobs to remove or --all")
             names = list(self.notebook.steps) if args.all else args.names
+            unknown = [name for name in names if name not in self.notebook.steps]
+            if unknown:
+                # Check every name first, so that a typo removes nothing.
+                raise InvalidFlowError(
+                    f"the notebook's flow has no job(s) {', '.join(unknown)}, so "
+                    f"nothing was removed; its jobs: "
+                    f"{', '.join(self.notebook.steps) or 'none'}"
+                )
             for name in dict.fromkeys(names):
                 self.notebook.remove(name)
             output.print(self.notebook.describe())

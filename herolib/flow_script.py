@@ -469,8 +469,8 @@ def _build_flow(draft: _Draft, context: str) -> Flow:
         if unknown:
             raise _error(
                 draft.job_actions[job.name],
-                f"job {job.name} depends on job(s) that flow {draft.name} does not "
-                f"have; its jobs are {', '.join(sorted(names))}",
+                f"job {job.name} depends on job(s) {', '.join(unknown)} that flow "
+                f"{draft.name} does not have; its jobs are {', '.join(sorted(names))}",
                 ", ".join(unknown),
             )
     cycle = find_cycle(draft.jobs)
@@ -480,10 +480,9 @@ def _build_flow(draft: _Draft, context: str) -> Flow:
         )
         raise _error(
             draft.job_actions[cycle[0]],
-            f"the dependencies of flow {draft.name} form a cycle (jobs on lines "
-            f"{lines}), "
-            "and each job waits for the one before it; remove one of these "
-            "dependencies",
+            f"the dependencies of flow {draft.name} form a cycle: "
+            f"{' -> '.join(cycle)} (jobs on lines {lines}), and each job waits for "
+            "the one before it; remove one of these dependencies",
             " -> ".join(cycle),
         )
     try:

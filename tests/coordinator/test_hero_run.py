@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from coordinator.client import CoordinatorClient
 from herolib.states import FlowState
 
@@ -249,7 +251,8 @@ def test_hero_run_flow_without_run_rejected(tmp_path):
     assert "!!flow.run name:a" in finished.stderr
 
 
-def test_hero_run_interrupt_cancels_flow(tmp_path, coordinator_process):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_hero_run_interrupt_cancels_flow(tmp_path, coordinator_process, signum):
     playbook = tmp_path / "forever.hero"
     playbook.write_text(
         "!!flow.define name:forever\n\n"
@@ -263,7 +266,8 @@ def test_hero_run_interrupt_cancels_flow(tmp_path, coordinator_process):
     environment = {**os.environ, "HERO_HOME": str(tmp_path / "home")}
     process = subprocess.Popen(
         [sys.executable, "-P", "-m", "coordinator", "run", str(playbook),
-         "--coordinator", coordinator_process.address, "--context", "run-interrupt"],
+         "--coordinator", coordinator_process.address,
+         "--context", f"run-interrupt-{signum}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -278,7 +282,7 @@ def test_hero_run_interrupt_cancels_flow(tmp_path, coordinator_process):
             if line.startswith("flow forever: submitted"):
                 flow_id = line.split()[-1]
             if line.startswith(("[spin] running", "spin | spinning")):
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signum)
                 break
         stdout, stderr = process.communicate(timeout=60)
     finally:

@@ -499,3 +499,15 @@ def test_kernel_stays_responsive_during_ten_thousand_job_flow(kernel):
             results = message["content"]["data"]["application/json"]
     assert len(results) == 10_000
     assert results["j9998"] == 9_999
+
+
+def test_remove_with_unknown_name_removes_nothing(run):
+    run("%%job keep_one\n1")
+    run("%%job keep_two\n2")
+    reply, _ = run("%flow remove keep_one no_such_job")
+    assert reply["status"] == "error"
+    assert "no job(s) no_such_job, so nothing was removed" in reply["evalue"]
+    _, outputs = run("%flow show")
+    shown = text_of(outputs)
+    assert "keep_one" in shown
+    assert "keep_two" in shown

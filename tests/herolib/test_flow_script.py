@@ -701,3 +701,24 @@ def test_any_script_round_trips_or_raises(flow):
     assert [(job.name, job.depends) for job in back.jobs] == [
         (job.name, job.depends) for job in flow.jobs
     ]
+
+
+def test_reader_names_unknown_dependencies_and_cycle_path():
+    with pytest.raises(FlowScriptError) as unknown:
+        read_flows(
+            "!!flow.define name:r\n"
+            "!!flow.job name:a script:1\n"
+            "!!flow.job name:b depends:'a,ghost1,ghost2' script:2\n",
+            "ctx",
+        )
+    assert "depends on job(s) ghost1, ghost2 that flow r does not have" in str(
+        unknown.value
+    )
+    with pytest.raises(FlowScriptError) as cycle:
+        read_flows(
+            "!!flow.define name:r\n"
+            "!!flow.job name:a depends:b script:1\n"
+            "!!flow.job name:b depends:a script:2\n",
+            "ctx",
+        )
+    assert "form a cycle: a -> b -> a" in str(cycle.value)
