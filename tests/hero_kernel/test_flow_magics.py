@@ -157,7 +157,7 @@ def test_flow_command_errors_stay_in_cell(run, kernel):
         ("%flow launch", "invalid choice: 'launch'"),
         ("%flow list --limit 0", "--limit must be 1 or more"),
         ("%flow remove", "names of the jobs to remove or --all"),
-        ("%flow remove ghost", "has no job 'ghost'"),
+        ("%flow remove ghost", "has no job(s) ghost, so nothing was removed"),
     ]:
         reply, _ = run(code)
         assert reply["status"] == "error", code
