@@ -96,6 +96,10 @@ class FlowRecords:
             fields["finished"] = time
         self._redis.hset(FLOW_KEY.format(flow_id), mapping=fields)
 
+    def exists(self, flow_id: str) -> bool:
+        self._flush()
+        return bool(self._redis.exists(FLOW_KEY.format(flow_id)))
+
     def get(self, flow_id: str, *, jobs: bool = True) -> dict[str, Any] | None:
         """Return the record of ``flow_id`` with its job records by name, or None.
 

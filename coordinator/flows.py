@@ -125,7 +125,7 @@ class FlowRunner:
 
     async def submit(self, flow: Flow, requester: bytes | None) -> None:
         """Validate, record and start ``flow``."""
-        if flow.id in self.runs or self.records.get(flow.id, jobs=False) is not None:
+        if flow.id in self.runs or self.records.exists(flow.id):
             raise InvalidFlowError(
                 f"a flow with id {flow.id!r} exists already; give each flow a new id, "
                 "or retry it"
@@ -142,7 +142,10 @@ class FlowRunner:
             )
         record = self.records.get(flow_id)
         if record is None:
-            raise LookupError(f"no flow with id {flow_id!r}")
+            raise LookupError(
+                f"no flow with id {flow_id!r}; %flow list shows the recorded flows"
+            )
+
         flow = Flow.from_dict(record["definition"])
         reused = {
             name: job["outcome"]
@@ -154,6 +157,7 @@ class FlowRunner:
             raise InvalidFlowError(
                 f"every job of flow {flow_id} finished; there is nothing to retry"
             )
+
         workers = await self.check(flow)
         run = FlowRun(
             flow,
@@ -164,6 +168,7 @@ class FlowRunner:
         )
         self.records.restarted(flow, again, run.run, now())
         self._register(run)
+
         logger.info(
             "flow %s: run %d retries %d job(s), reuses %d result(s)",
             flow_id,
@@ -184,7 +189,7 @@ class FlowRunner:
         """Submit one Dask task per job that is to run, dependencies first.
 
         The event loop gets a turn every :data:`SUBMIT_BATCH` tasks, so that the
-        coordinator keeps answering requests while a large flow is submitted.
+        coordinator goes on replying to requests while a large flow is submitted.
         """
         flow = run.flow
         moment = now()

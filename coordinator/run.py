@@ -158,7 +158,7 @@ def main(args: argparse.Namespace) -> int:
         return INVALID_PLAYBOOK
     address = args.coordinator or os.environ.get(COORDINATOR_ENV)
     # SIGTERM stops the run like Ctrl+C, so that its running flow is cancelled
-    # rather than left to run on with nobody waiting for it.
+    # rather than left running with no client waiting for it.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return asyncio.run(_run(plan, address, args))

@@ -235,7 +235,9 @@ class Coordinator:
             return {"cancelled": await self.flows.cancel(flow_id, reason)}
         record = self.flows.records.get(flow_id, jobs=bool(request.get("jobs", True)))
         if record is None:
-            raise LookupError(f"no flow with id {flow_id!r}")
+            raise LookupError(
+                f"no flow with id {flow_id!r}; %flow list shows the recorded flows"
+            )
         return {"record": record}
 
     async def _run_flow(self, flow_id: str, requester: bytes) -> None:

@@ -96,29 +96,30 @@ _LIST.add_argument(
     help="maximum number of flows to list; default: 20",
 )
 
+
+def _add_flow_id(parser: argparse.ArgumentParser) -> None:
+    """Add the optional ID argument of the commands that act on one flow."""
+    parser.add_argument(
+        "id",
+        metavar="ID",
+        nargs="?",
+        help="id of the flow; default: the last flow run here",
+    )
+
+
 _STATUS = _COMMANDS.add_parser(
     "status",
     help="show a flow's state, counts and one line per job",
     description="Show a flow's state, its counts of jobs per state and one line per job.",
 )
-_STATUS.add_argument(
-    "id",
-    metavar="ID",
-    nargs="?",
-    help="id of the flow; default: the last flow run here",
-)
+_add_flow_id(_STATUS)
 
 _CANCEL = _COMMANDS.add_parser(
     "cancel",
     help="cancel a running flow",
     description="Stop the running jobs of a flow and skip the jobs that did not start.",
 )
-_CANCEL.add_argument(
-    "id",
-    metavar="ID",
-    nargs="?",
-    help="id of the flow; default: the last flow run here",
-)
+_add_flow_id(_CANCEL)
 
 _RETRY = _COMMANDS.add_parser(
     "retry",
@@ -127,15 +128,10 @@ _RETRY = _COMMANDS.add_parser(
         "Run again the jobs of a flow that did not finish, with the results of the\n"
         "finished ones, and show the progress as %flow run does. The jobs run as the\n"
         "flow recorded them, with the notebook's current session: a %%job cell\n"
-        "changed since then needs %flow run. ID defaults to the last flow."
+        "changed since then needs %flow run."
     ),
 )
-_RETRY.add_argument(
-    "id",
-    metavar="ID",
-    nargs="?",
-    help="id of the flow; default: the last flow run here",
-)
+_add_flow_id(_RETRY)
 
 _EXPORT = _COMMANDS.add_parser(
     "export",

@@ -3,8 +3,8 @@
 A :class:`Flow` is a set of named :class:`FlowJob` steps, each naming the steps it
 depends on. Building one checks it: a duplicate name, a dependency on a step that does
 not exist and a cycle are rejected with an :class:`InvalidFlowError` that names them.
-Whether some node serves each runner is checked by the coordinator, which knows the
-cluster.
+Whether some node serves each runner is checked by the coordinator, because only it
+has a view of the cluster.
 """
 
 from __future__ import annotations

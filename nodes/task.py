@@ -112,7 +112,7 @@ def run_flow_job(
     while True:
         running = _state_event(job, JobState.RUNNING, plugin.node_name, attempt)
         # A job that ends within RUNNING_EVENT_DELAY reports only its end, which
-        # halves the events of a flow of short jobs; its record still has its start.
+        # halves the events of a flow of short jobs. Its record still has its start.
         token = supervisor.deadlines.add(
             RUNNING_EVENT_DELAY, functools.partial(emit, running)
         )

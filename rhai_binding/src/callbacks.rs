@@ -22,7 +22,7 @@ pub struct OutputCallback {
     /// Taken only while the GIL is held, so that the garbage collector, which runs
     /// with the GIL, never finds it held by another thread (see `traverse`).
     callable: Mutex<Option<Py<PyAny>>>,
-    /// Whether a callable is set, read without the GIL to skip output nobody wants.
+    /// Whether a callable is set, read without the GIL to skip output no callable receives.
     enabled: AtomicBool,
     failures: AtomicU64,
 }

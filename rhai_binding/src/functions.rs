@@ -182,7 +182,7 @@ impl PythonFunctions {
 
     pub fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
         // As for `OutputCallback::traverse`: the table is locked only with the GIL
-        // held, so every pass of one collection sees it locked or unlocked alike.
+        // held, so every pass of one collection finds it locked or unlocked alike.
         if let Some(callables) = self.callables.try_lock() {
             for callable in callables.values() {
                 visit.call(callable)?;

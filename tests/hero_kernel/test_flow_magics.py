@@ -468,7 +468,7 @@ def test_kernel_stays_responsive_during_ten_thousand_job_flow(kernel):
     reply = None
     while reply is None:
         if control_replies == 0 and streamed_before_reply > 0:
-            # The control channel answers while the flow runs.
+            # The control channel replies while the flow runs.
             client.control_channel.send(client.session.msg("kernel_info_request"))
             assert (
                 client.control_channel.get_msg(timeout=60)["content"]["status"] == "ok"
@@ -508,6 +508,6 @@ def test_remove_with_unknown_name_removes_nothing(run):
     assert reply["status"] == "error"
     assert "no job(s) no_such_job, so nothing was removed" in reply["evalue"]
     _, outputs = run("%flow show")
-    shown = text_of(outputs)
-    assert "keep_one" in shown
-    assert "keep_two" in shown
+    definition = text_of(outputs)
+    assert "keep_one" in definition
+    assert "keep_two" in definition

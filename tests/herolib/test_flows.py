@@ -95,7 +95,7 @@ def test_from_dict_rejects_unknown_job_field():
         Flow.from_dict(data)
 
 
-def test_job_of_a_step_carries_flow_context_and_timeout():
+def test_step_job_carries_flow_fields():
     flow = make_flow(FlowJob("a", "40 + 2", timeout=3))
     job = flow.job("a")
     assert job.id == "f1:a"
