@@ -3,8 +3,9 @@
 A flow is a Redis hash ``hero:flow:ID`` with its ``definition`` (JSON), state, run number
 and times (``created``, ``started``, ``finished``, in Unix seconds). ``hero:flows``
 is a sorted set of flow ids by creation time. Each job of a flow has the ordinary job
-record ``hero:job:FLOW:NAME`` (see :mod:`coordinator.store`), with the fields ``flow``,
-``name`` and ``tries`` added.
+record ``hero:job:FLOW:NAME`` (see :mod:`coordinator.store`) without the ``job``
+definition, which the flow's contains, and with the fields ``flow``, ``name`` and
+``tries`` added.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from herolib.flows import Flow
+from herolib.flows import Flow, flow_job_id
 from herolib.states import FlowState, JobState
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,10 @@ class FlowRecords:
             )
             pipe.zadd(FLOWS_INDEX, {flow.id: time})
             for count, step in enumerate(flow.jobs, 1):
+                # The job's definition is in the flow's, so its record has none.
                 pipe.hset(
                     self._job_key.format(flow.job_id(step.name)),
                     mapping={
-                        "job": json.dumps(flow.job(step.name).to_dict()),
                         "flow": flow.id,
                         "name": step.name,
                         "state": JobState.PENDING.value,
@@ -100,23 +101,34 @@ class FlowRecords:
         self._flush()
         return bool(self._redis.exists(FLOW_KEY.format(flow_id)))
 
-    def get(self, flow_id: str, *, jobs: bool = True) -> dict[str, Any] | None:
+    def get(
+        self,
+        flow_id: str,
+        *,
+        jobs: bool = True,
+        counts: dict[str, int] | None = None,
+    ) -> dict[str, Any] | None:
         """Return the record of ``flow_id`` with its job records by name, or None.
 
-        With ``jobs=False`` only the counts of jobs per state are read.
+        With ``jobs=False`` only the counts of jobs per state are read, or taken from
+        ``counts`` when the caller knows them.
         """
         self._flush()
         raw = self._redis.hgetall(FLOW_KEY.format(flow_id))
         if not raw:
             return None
         record = decoded(raw)
-        flow = Flow.from_dict(record["definition"])
+        names = [job["name"] for job in record["definition"]["jobs"]]
         if jobs:
-            records = self._job_records(flow)
+            records = self._job_records(flow_id, names)
             record["jobs"] = records
             record["counts"] = dict(Counter(job["state"] for job in records.values()))
+        elif counts is not None:
+            record["counts"] = {
+                state: count for state, count in counts.items() if count
+            }
         else:
-            record["counts"] = dict(Counter(self._job_states(flow)))
+            record["counts"] = dict(Counter(self._job_states(flow_id, names)))
         return record
 
     def list(self, limit: int = 50) -> list[dict[str, Any]]:
@@ -151,26 +163,24 @@ class FlowRecords:
             if state in (FlowState.CREATED.value, FlowState.RUNNING.value)
         ]
 
-    def _job_records(self, flow: Flow) -> dict[str, dict[str, Any]]:
+    def _job_records(self, flow_id: str, names: list[str]) -> dict[str, dict[str, Any]]:
         records: dict[str, dict[str, Any]] = {}
-        names = [step.name for step in flow.jobs]
         for start in range(0, len(names), BATCH):
             chunk = names[start : start + BATCH]
             with self._redis.pipeline(transaction=False) as pipe:
                 for name in chunk:
-                    pipe.hgetall(self._job_key.format(flow.job_id(name)))
+                    pipe.hgetall(self._job_key.format(flow_job_id(flow_id, name)))
                 found = pipe.execute()
             for name, raw in zip(chunk, found, strict=True):
                 records[name] = decoded(raw) if raw else {"state": "unknown"}
         return records
 
-    def _job_states(self, flow: Flow) -> list[str]:
+    def _job_states(self, flow_id: str, names: list[str]) -> list[str]:
         states: list[str] = []
-        names = [step.name for step in flow.jobs]
         for start in range(0, len(names), BATCH):
             with self._redis.pipeline(transaction=False) as pipe:
                 for name in names[start : start + BATCH]:
-                    pipe.hget(self._job_key.format(flow.job_id(name)), "state")
+                    pipe.hget(self._job_key.format(flow_job_id(flow_id, name)), "state")
                 states.extend(state or "unknown" for state in pipe.execute())
         return states
 

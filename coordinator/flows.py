@@ -21,18 +21,16 @@ from typing import Any
 
 from distributed import Client, Future, as_completed
 
+from coordinator.flow_graph import flow_graph
 from coordinator.placement import Placement
 from coordinator.store import JobStore
 from herolib import protocol
 from herolib.flows import Flow, FlowJob, InvalidFlowError
 from herolib.models import JobOutcome, ScriptError, now
 from herolib.states import FlowState, JobState
-from nodes.task import cancel_jobs, run_flow_job
+from nodes.task import cancel_jobs
 
 logger = logging.getLogger(__name__)
-
-#: Tasks submitted between two turns of the event loop.
-SUBMIT_BATCH = 200
 
 Publish = Callable[[str, dict[str, Any]], None]
 Record = Callable[[Any, JobOutcome], Awaitable[None]]
@@ -52,6 +50,7 @@ class FlowRun:
     interrupted: bool = False
     workers: dict[str, list[str] | None] = dataclasses.field(default_factory=dict)
     reused: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    recording: set[asyncio.Future[None]] = dataclasses.field(default_factory=set)
 
     def set_state(self, name: str, state: str) -> None:
         previous = self.states.get(name)
@@ -186,42 +185,24 @@ class FlowRunner:
         self.runs[run.flow.id] = run
 
     async def _start(self, run: FlowRun) -> None:
-        """Submit one Dask task per job that is to run, dependencies first.
-
-        The event loop gets a turn every :data:`SUBMIT_BATCH` tasks, so that the
-        coordinator goes on replying to requests while a large flow is submitted.
-        """
+        """Submit one Dask task per job that is to run, all in one graph."""
         flow = run.flow
         moment = now()
         self.records.state(flow.id, FlowState.RUNNING, moment)
         self._publish_flow(run, FlowState.RUNNING, moment)
-        session = self.store.session(flow.context)
-        inputs: dict[str, Future | dict[str, Any]] = dict(run.reused)
-        for count, step in enumerate(flow.order(), 1):
-            if run.cancel_reason is not None:
-                break
-            if step.name in run.reused:
-                continue
-            job = flow.job(step.name)
-            task = job.to_dict()
-            task["session"] = session
-            future = self.client.submit(
-                run_flow_job,
-                task,
-                step.retries,
-                {name: inputs[name] for name in step.depends},
-                key=task_key(job.id, run.run),
-                pure=False,
-                resources={step.runner: 1},
-                workers=run.workers[step.name],
-                allow_other_workers=False,
-            )
-            inputs[step.name] = future
-            run.futures[step.name] = future
-            self._published[job.id] = set()
-            if count % SUBMIT_BATCH == 0:
-                await asyncio.sleep(0)
-        del inputs
+        if run.cancel_reason is not None:
+            return
+        graph, keys = flow_graph(
+            flow,
+            run.run,
+            run.workers,
+            run.reused,
+            self.store.session(flow.context),
+        )
+        futures = self.client.get(graph, list(keys.values()), sync=False)
+        for name, future in zip(keys, futures, strict=True):
+            run.futures[name] = future
+            self._published[flow.job_id(name)] = set()
         logger.info(
             "flow %s (%s): run %d submitted %d job(s)",
             flow.id,
@@ -251,24 +232,28 @@ class FlowRunner:
     async def watch(self, flow_id: str) -> FlowState:
         """Submit the flow's tasks, record each job's outcome as it completes.
 
+        Most outcomes arrive on their job's final event (see :meth:`job_ended`); the
+        outcomes of the rest are gathered from the nodes when their tasks complete.
         Returns the flow's final state.
         """
         run = self.runs[flow_id]
-        pending: set[asyncio.Task[None]] = set()
         try:
             await self._start(run)
             by_key = {future.key: name for name, future in run.futures.items()}
             completed = as_completed(list(run.futures.values()))
             async for first in completed:
                 batch = [first, *completed.next_batch(block=False)]
-                for future, outcome in await self._outcomes(run, by_key, batch):
-                    name = by_key.pop(future.key)
-                    run.futures.pop(name, None)
-                    run.set_state(name, outcome.state.value)
-                    pending.add(asyncio.ensure_future(self._record(run, outcome)))
-                pending = {task for task in pending if not task.done()}
-                del first, batch
-            await asyncio.gather(*pending)
+                # A job that is no longer in run.futures was recorded from its event.
+                due = {
+                    future: name
+                    for future in batch
+                    if (name := by_key.pop(future.key)) in run.futures
+                }
+                for future, outcome in await self._outcomes(run, due):
+                    self._finish(run, due[future], outcome)
+                run.recording = {task for task in run.recording if not task.done()}
+                del first, batch, due
+            await asyncio.gather(*run.recording)
             if run.cancel_reason is not None:
                 await self._skip_unsubmitted(run)
         finally:
@@ -288,8 +273,14 @@ class FlowRunner:
         )
         return state
 
+    def _finish(self, run: FlowRun, name: str, outcome: JobOutcome) -> None:
+        """Drop the job's future, count its final state and record its outcome."""
+        run.futures.pop(name, None)
+        run.set_state(name, outcome.state.value)
+        run.recording.add(asyncio.ensure_future(self._record(run, outcome)))
+
     async def _outcomes(
-        self, run: FlowRun, by_key: dict[Any, str], batch: list[Future]
+        self, run: FlowRun, batch: dict[Future, str]
     ) -> list[tuple[Future, JobOutcome]]:
         """Return the outcomes of a batch of completed tasks, gathered in one request."""
         finished = [future for future in batch if future.status == "finished"]
@@ -310,9 +301,8 @@ class FlowRunner:
                     for future, value in zip(finished, values, strict=True)
                 ]
         done = {id(future) for future, _ in outcomes}
-        for future in batch:
+        for future, name in batch.items():
             if id(future) not in done:
-                name = by_key[future.key]
                 outcomes.append((future, await self._outcome(run, name, future)))
         return outcomes
 
@@ -359,6 +349,28 @@ class FlowRunner:
         name = event.get("name")
         if run is not None and name in run.futures:
             run.set_state(name, str(event["state"]))
+
+    def job_ended(self, flow_id: str, event: dict[str, Any]) -> None:
+        """Count a job's final state; record the outcome when the event carries it."""
+        run = self.runs.get(flow_id)
+        name = event.get("name")
+        if run is None or name not in run.futures:
+            return
+        data = event.get("outcome")
+        if data is None:
+            # Too large for an event: the watch loop gathers it from the node.
+            run.set_state(name, str(event["state"]))
+            return
+        try:
+            outcome = JobOutcome.from_dict(data)
+        except (KeyError, TypeError, ValueError):
+            logger.exception(
+                "flow %s: job %s sent a malformed outcome; gathering it instead",
+                flow_id,
+                name,
+            )
+            return
+        self._finish(run, name, outcome)
 
     async def cancel(self, flow_id: str, reason: str) -> bool:
         """Stop the running jobs of ``flow_id`` and skip the rest; False if not running."""
@@ -435,16 +447,6 @@ class FlowRunner:
                 "jobs": len(run.flow),
             },
         )
-
-
-def task_key(job_id: str, run: int) -> tuple[str, str, int]:
-    """Return the Dask key of a flow job's task in run number ``run``.
-
-    A tuple key puts every flow job in one Dask task group, whereas a unique string
-    key per job makes a group per job, and the scheduler's cost grows with the
-    number of groups.
-    """
-    return ("hero-flow-job", job_id, run)
 
 
 def describe_task_failure(step: FlowJob, exc: BaseException) -> str:

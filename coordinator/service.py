@@ -24,7 +24,8 @@ from herolib.errors import InvalidJobError, ProtocolError
 from herolib.flows import Flow
 from herolib.models import Job, JobOutcome, ScriptError, now
 from herolib.states import JobState
-from nodes.task import EVENT_TOPIC, cancel_job, describe_node, run_job
+from nodes.events import EVENT_TOPIC
+from nodes.task import cancel_job, describe_node, run_job
 
 logger = logging.getLogger(__name__)
 
@@ -241,11 +242,13 @@ class Coordinator:
         return {"record": record}
 
     async def _run_flow(self, flow_id: str, requester: bytes) -> None:
+        counts: dict[str, int] | None = self.flows.runs[flow_id].counts
         try:
             await self.flows.watch(flow_id)
         except Exception:
             logger.exception("watching flow %s failed", flow_id)
-        record = self.flows.records.get(flow_id, jobs=False)
+            counts = None  # the run's counts may be incomplete; read the records
+        record = self.flows.records.get(flow_id, jobs=False, counts=counts)
         await self._send(requester, {"type": protocol.FLOW_DONE, "record": record})
 
     async def nodes(self) -> list[dict[str, Any]]:
@@ -406,9 +409,9 @@ class Coordinator:
                 # The job's end is known already; a late event must not undo it.
                 return
             if JobState(message["state"]).is_final:
-                # A flow job's node reports its end itself; the outcome follows.
+                # A flow job's node reports its end itself, mostly with its outcome.
                 self._reported.add(job_id)
-                self.flows.job_state(flow, message)
+                self.flows.job_ended(flow, message)
                 self._publish(flow, message)
                 return
             self.store.state(

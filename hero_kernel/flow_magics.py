@@ -247,11 +247,7 @@ class FlowMagics:
         return self.last_flow
 
     def _with_defaults(self, flow: Flow) -> Flow:
-        """Give ``flow`` the notebook's modules and default job timeout.
-
-        NOTE: ``%limits`` does not reach flow jobs, because a flow's jobs have no
-        limits field (see :class:`herolib.flows.FlowJob`).
-        """
+        """Give ``flow`` the notebook's modules, ``%limits`` and default job timeout."""
         if self.kernel.setup_error is not None:
             raise ConfigurationError(self.kernel.setup_error)
         timeout = self.kernel.job_timeout
@@ -260,7 +256,10 @@ class FlowMagics:
             for job in flow.jobs
         )
         return dataclasses.replace(
-            flow, jobs=jobs, modules=dict(self.kernel.modules) or flow.modules
+            flow,
+            jobs=jobs,
+            modules=dict(self.kernel.modules) or flow.modules,
+            limits=dict(self.kernel.job_limits) or flow.limits,
         )
 
     async def _run_notebook_flow(

@@ -17,10 +17,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from herolib.errors import InvalidJobError
-from herolib.models import RUNNER_TYPES, Job
+from herolib.models import RUNNER_TYPES, Job, check_limits
 
 #: Step names: a letter or digit, then letters, digits, ``_``, ``-`` and ``.``.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
+def flow_job_id(flow_id: str, name: str) -> str:
+    """Return the id of the job that runs step ``name`` of flow ``flow_id``.
+
+    Job names contain no ``:``, so the id splits back at its last ``:``.
+    """
+    return f"{flow_id}:{name}"
 
 
 class InvalidFlowError(InvalidJobError):
@@ -153,6 +161,9 @@ class Flow:
         The steps, in the order they were defined.
     modules
         Rhai module sources by name, available to every job through ``import``.
+    limits
+        Engine limits by name (see :data:`herolib.models.LIMIT_NAMES`) for every
+        job, over the runner's defaults; ``%limits`` in a notebook sets them.
     """
 
     id: str
@@ -160,6 +171,7 @@ class Flow:
     context: str
     jobs: tuple[FlowJob, ...]
     modules: dict[str, str] | None = None
+    limits: dict[str, int] | None = None
     _steps: dict[str, FlowJob] = dataclasses.field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -176,6 +188,11 @@ class Flow:
             raise InvalidFlowError(
                 f"flow {self.name} has no jobs; define at least one job"
             )
+        if self.limits is not None:
+            try:
+                check_limits(self.limits, f"flow {self.name}")
+            except InvalidJobError as exc:
+                raise InvalidFlowError(str(exc)) from None
         check_graph(self.jobs)
         object.__setattr__(self, "_steps", {job.name: job for job in self.jobs})
 
@@ -190,7 +207,7 @@ class Flow:
 
     def job_id(self, name: str) -> str:
         """Return the id of the job that runs step ``name``."""
-        return f"{self.id}:{name}"
+        return flow_job_id(self.id, name)
 
     def job(self, name: str) -> Job:
         """Return the :class:`Job` that runs step ``name`` in this flow's context."""
@@ -204,6 +221,7 @@ class Flow:
             timeout=step.timeout,
             name=name,
             modules=self.modules,
+            limits=self.limits,
         )
 
     def order(self) -> list[FlowJob]:
@@ -223,6 +241,7 @@ class Flow:
             "context": self.context,
             "jobs": [job.to_dict() for job in self.jobs],
             "modules": self.modules,
+            "limits": self.limits,
         }
 
     @classmethod
@@ -247,6 +266,7 @@ class Flow:
             context=data["context"],
             jobs=tuple(FlowJob.from_dict(job) for job in jobs),
             modules=data.get("modules"),
+            limits=data.get("limits"),
         )
 
 

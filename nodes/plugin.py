@@ -9,6 +9,7 @@ from typing import Any
 from distributed import Worker, WorkerPlugin
 
 from nodes.directory import NodeDirectory, hero_home
+from nodes.events import EVENT_TOPIC, end_event, flow_job_of
 from nodes.herodb import HeroDB
 from nodes.runners.osis import OsisRunner
 from nodes.runners.python import PythonRunner
@@ -70,10 +71,12 @@ class HeroNodePlugin(WorkerPlugin):
         self.directory: NodeDirectory | None = None
         self.herodb: HeroDB | None = None
         self.supervisor: Supervisor | None = None
+        self._worker: Worker | None = None
 
     def setup(self, worker: Worker) -> None:
         if self.supervisor is not None:
             return
+        self._worker = worker
         self.node_name = node_name(worker)
         base = Path(self.base_dir) if self.base_dir else hero_home() / "nodes"
         self.directory = NodeDirectory(base, self.node_name)
@@ -97,6 +100,23 @@ class HeroNodePlugin(WorkerPlugin):
             ", ".join(self.runner_types),
         )
 
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        """Report a flow job's end once Dask stored its outcome on this node.
+
+        Dask calls this on the worker's event loop, so the event goes straight into
+        the worker's stream to the scheduler, ahead of the task's completion.
+        """
+        if start != "executing" or finish != "memory" or self._worker is None:
+            return
+        job_id = flow_job_of(key)
+        if job_id is None:
+            return
+        outcome = self._worker.data.get(key)
+        if not isinstance(outcome, dict) or outcome.get("job") != job_id:
+            logger.warning("flow task %s stored no job outcome: %r", key, outcome)
+            return
+        self._worker.log_event(EVENT_TOPIC, end_event(outcome, self.node_name))
+
     def teardown(self, worker: Worker) -> None:
         if self.supervisor is not None:
             self.supervisor.close()
@@ -107,6 +127,7 @@ class HeroNodePlugin(WorkerPlugin):
         if self.directory is not None:
             self.directory.release()
             self.directory = None
+        self._worker = None
         logger.info("Hero node %s down", self.node_name)
 
     def describe(self) -> dict[str, Any]:

@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 TIMEOUT_REASON = "timeout"
 DEFAULT_TIMEOUT = 3600.0
+#: Seconds to which job deadlines are rounded up, so that a stream of short jobs
+#: wakes the deadline thread at most 20 times a second; timeouts may fire this late.
+DEADLINE_RESOLUTION = 0.05
 
 
 class Runner(Protocol):
@@ -56,7 +59,9 @@ class Supervisor:
         self.default_timeout = default_timeout
         self._running: dict[str, Execution] = {}
         self._waiting: dict[str, threading.Event] = {}
-        self.deadlines = Deadlines(f"hero-timeouts-{node}")
+        self.deadlines = Deadlines(
+            f"hero-timeouts-{node}", resolution=DEADLINE_RESOLUTION
+        )
         self._lock = threading.Lock()
         self.jobs_done = 0
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from distributed import Worker, get_worker
@@ -13,12 +12,11 @@ from distributed import Worker, get_worker
 from herolib import protocol
 from herolib.models import Job, JobOutcome, ScriptError, now
 from herolib.states import JobState
+from nodes.events import EVENT_TOPIC, state_event
 from nodes.plugin import PLUGIN_NAME, HeroNodePlugin
 
 logger = logging.getLogger(__name__)
 
-#: Dask event topic that carries job output and state from nodes to the coordinator.
-EVENT_TOPIC = "hero-events"
 #: Seconds before the first retry of a flow job; each later retry waits twice as long.
 RETRY_BACKOFF = 1.0
 #: Maximum wait between two tries of a flow job, in seconds.
@@ -72,7 +70,8 @@ def run_flow_job(
     one of them did not finish, the job is skipped without running. After an error
     or a timeout it runs again, up to ``retries`` more times, waiting
     :data:`RETRY_BACKOFF` seconds before the first retry and twice as long before
-    each later one, at most :data:`MAX_BACKOFF`.
+    each later one, at most :data:`MAX_BACKOFF`. The node plugin reports the job's
+    end when Dask stores the returned outcome.
     """
     worker = get_worker()
     plugin = node_plugin(worker)
@@ -90,7 +89,7 @@ def run_flow_job(
     )
     if failed:
         moment = now()
-        skipped = JobOutcome(
+        return JobOutcome(
             job=job.id,
             state=JobState.SKIPPED,
             error=ScriptError(
@@ -101,8 +100,7 @@ def run_flow_job(
             started=moment,
             finished=moment,
             tries=0,
-        )
-        return _reported(skipped, job, plugin.node_name, emit)
+        ).to_dict()
 
     job = dataclasses.replace(
         job, input={name: outcome["value"] for name, outcome in dependencies.items()}
@@ -110,7 +108,7 @@ def run_flow_job(
     output: list[str] = []
     attempt = 1
     while True:
-        running = _state_event(job, JobState.RUNNING, plugin.node_name, attempt)
+        running = state_event(job.id, JobState.RUNNING.value, plugin.node_name, attempt)
         # A job that ends within RUNNING_EVENT_DELAY reports only its end, which
         # halves the events of a flow of short jobs. Its record still has its start.
         token = supervisor.deadlines.add(
@@ -124,7 +122,7 @@ def run_flow_job(
         outcome.output = output
         outcome.tries = attempt
         if outcome.state not in RETRIED_STATES or attempt > retries:
-            return _reported(outcome, job, plugin.node_name, emit)
+            return outcome.to_dict()
         delay = min(RETRY_BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF)
         logger.info(
             "job %s: try %d ended in %s; retrying in %g s",
@@ -133,10 +131,16 @@ def run_flow_job(
             outcome.state.value,
             delay,
         )
-        retry = _state_event(job, JobState.READY, plugin.node_name, attempt)
-        retry["error"] = str(outcome.error)
-        retry["retry_in"] = delay
-        emit(retry)
+        emit(
+            state_event(
+                job.id,
+                JobState.READY.value,
+                plugin.node_name,
+                attempt,
+                error=str(outcome.error),
+                retry_in=delay,
+            )
+        )
         if not supervisor.wait_to_retry(job.id, delay):
             outcome.state = JobState.CANCELLED
             outcome.error = ScriptError(
@@ -145,34 +149,6 @@ def run_flow_job(
             )
             return outcome.to_dict()
         attempt += 1
-
-
-def _reported(
-    outcome: JobOutcome, job: Job, node: str, emit: Callable[[dict[str, Any]], None]
-) -> dict[str, Any]:
-    """Publish the final state of a flow job and return its outcome as a dict.
-
-    The event travels on the worker's stream to the scheduler ahead of the task's
-    result, so subscribers see it before any dependent job's ``running`` event.
-    """
-    event = _state_event(job, outcome.state, node, outcome.tries)
-    if outcome.error is not None:
-        event["error"] = str(outcome.error)
-    emit(event)
-    return outcome.to_dict()
-
-
-def _state_event(job: Job, state: JobState, node: str, attempt: int) -> dict[str, Any]:
-    return {
-        "type": protocol.STATE,
-        "job": job.id,
-        "flow": job.flow,
-        "name": job.name,
-        "state": state.value,
-        "node": node,
-        "time": now(),
-        "try": attempt,
-    }
 
 
 def cancel_job(job_id: str, reason: str, dask_worker: Worker) -> bool:

@@ -244,7 +244,44 @@ def test_record_has_times_tries_node_and_output(coordinator_process):
     assert job["node"].startswith("node-")
     assert job["outcome"]["output"] == ["hi"]
     assert job["outcome"]["value"] == 7
-    assert job["job"]["script"] == 'print("hi"); 7'
+    assert "job" not in job  # the definition is the flow's
+    assert record["definition"]["jobs"][0]["script"] == 'print("hi"); 7'
+
+
+def test_final_event_carries_small_outcome(coordinator_process):
+    flow = make_flow(FlowJob("load", 'print("loading"); [1, 2]'))
+    _, events = run_flow(coordinator_process.address, flow)
+    final = next(
+        event
+        for event in events
+        if event["type"] == "state" and event["state"] == "finished"
+    )
+    assert final["outcome"]["value"] == [1, 2]
+    assert final["outcome"]["output"] == ["loading"]
+
+
+def test_large_outcome_is_recorded_whole(coordinator_process):
+    # Too large to ride on the final event, so the coordinator gathers it.
+    script = (
+        'let pad = ""; for j in 0..100 { pad += "x" }\n'
+        'for i in 0..400 { print(`line ${i} ${pad}`) }\n"done"'
+    )
+    flow = make_flow(
+        FlowJob("loud", script), FlowJob("after", "input.loud", depends="loud")
+    )
+    record, events = run_flow(coordinator_process.address, flow)
+    final = next(
+        event
+        for event in events
+        if event["type"] == "state"
+        and event.get("name") == "loud"
+        and event["state"] == "finished"
+    )
+    assert "outcome" not in final
+    loud = record["jobs"]["loud"]["outcome"]
+    assert len(loud["output"]) == 400
+    assert loud["output"][399].startswith("line 399 ")
+    assert record["jobs"]["after"]["outcome"]["value"] == "done"
 
 
 def test_list_shows_flows_newest_first(coordinator_process):

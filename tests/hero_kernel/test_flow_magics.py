@@ -198,6 +198,18 @@ def test_failed_job_skips_dependent_only(run):
     assert result["metadata"]["hero"] == {"flow": flow_id, "state": "error"}
 
 
+def test_limits_reach_flow_jobs(run):
+    run("%limits max_operations=1000")
+    try:
+        run("%%job spin\nlet n = 0; while n < 100_000 { n += 1 } n")
+        reply, outputs = run("%flow run")
+    finally:
+        run("%limits --reset")
+    assert reply["status"] == "error"
+    assert "spin: error on node-" in text_of(outputs)
+    assert "max_operations" in text_of(outputs)
+
+
 def test_results_pass_through_input(run):
     run("%%job size\n#{width: 3, height: 4}")
     run("%%job area --after size\ninput.size.width * input.size.height")

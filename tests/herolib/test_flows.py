@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -86,6 +88,20 @@ def test_flow_round_trips_through_dict():
         FlowJob("b", "input.a", depends="a"),
     )
     assert Flow.from_dict(flow.to_dict()) == flow
+
+
+def test_flow_limits_reach_every_job_and_round_trip():
+    flow = dataclasses.replace(
+        make_flow(FlowJob("a", "1"), FlowJob("b", "2")),
+        limits={"max_operations": 500},
+    )
+    assert flow.job("b").limits == {"max_operations": 500}
+    assert Flow.from_dict(flow.to_dict()).limits == {"max_operations": 500}
+
+
+def test_flow_rejects_unknown_limit():
+    with pytest.raises(InvalidFlowError, match="unknown limit 'max_speed'"):
+        dataclasses.replace(make_flow(FlowJob("a", "1")), limits={"max_speed": 1})
 
 
 def test_from_dict_rejects_unknown_job_field():

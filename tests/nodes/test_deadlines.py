@@ -1,5 +1,7 @@
 import threading
 
+import pytest
+
 from nodes.deadlines import Deadlines
 
 
@@ -63,3 +65,30 @@ def test_failing_callback_does_not_stop_the_watcher():
         assert fired.wait(10)
     finally:
         deadlines.close()
+
+
+def test_resolution_puts_close_deadlines_on_one_step():
+    deadlines = Deadlines(resolution=0.5)
+    try:
+        for _ in range(3):
+            deadlines.add(0.1, lambda: None)
+        due_times = {due for due, _ in deadlines._heap}
+        assert len(due_times) == 1
+        assert next(iter(due_times)) % 0.5 == 0
+    finally:
+        deadlines.close()
+
+
+def test_rounded_deadline_still_fires():
+    deadlines = Deadlines(resolution=0.05)
+    fired = threading.Event()
+    try:
+        deadlines.add(0.01, fired.set)
+        assert fired.wait(10)
+    finally:
+        deadlines.close()
+
+
+def test_negative_resolution_is_rejected():
+    with pytest.raises(ValueError, match="resolution must be a number of seconds"):
+        Deadlines(resolution=-1)
