@@ -83,7 +83,8 @@ class CoordinatorClient:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._outcomes: dict[str, asyncio.Future[JobOutcome]] = {}
         self._flows: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self._flow_handlers: dict[str, EventHandler] = {}
+        self._flow_handlers: dict[str, list[EventHandler]] = {}
+        self._submitted_handlers: dict[str, EventHandler] = {}
         self._handlers: dict[str, EventHandler] = {}
         self._seen: dict[str, set[int]] = {}
         self._readers: list[asyncio.Task[None]] = []
@@ -258,6 +259,11 @@ class CoordinatorClient:
         reply = await self.request(protocol.STATUS, job=job_id)
         return dict(reply["record"])
 
+    async def list_nodes(self) -> list[dict[str, Any]]:
+        """Describe every node the coordinator has seen; gone ones have ``alive`` false."""
+        reply = await self.request(protocol.NODES)
+        return list(reply["nodes"])
+
     async def shutdown(self) -> None:
         await self.request(protocol.SHUTDOWN)
 
@@ -313,7 +319,9 @@ class CoordinatorClient:
             return record
         finally:
             self._flows.pop(flow_id, None)
-            self._flow_handlers.pop(flow_id, None)
+            self._remove_flow_handler(
+                flow_id, self._submitted_handlers.pop(flow_id, None)
+            )
 
     async def cancel_flow(self, flow_id: str, reason: str = "cancelled") -> bool:
         """Stop the running jobs of ``flow_id`` and skip the rest; False if it is not running."""
@@ -338,14 +346,62 @@ class CoordinatorClient:
         )
         self._flows[flow_id] = done
         if on_event is not None:
-            self._flow_handlers[flow_id] = on_event
+            self._submitted_handlers[flow_id] = on_event
+            self._flow_handlers.setdefault(flow_id, []).append(on_event)
         try:
             await self.request(kind, **fields)
         except BaseException:
             self._flows.pop(flow_id, None)
-            self._flow_handlers.pop(flow_id, None)
+            self._remove_flow_handler(
+                flow_id, self._submitted_handlers.pop(flow_id, None)
+            )
             raise
         return done
+
+    async def watch_flow(self, flow_id: str, on_event: EventHandler) -> dict[str, Any]:
+        """Pass the events of a running flow to ``on_event`` until it ends.
+
+        The flow may have been started by any client. Returns its final record with
+        every job's. Events published before this call are not passed on, so read
+        the flow's record first and apply the events on top of it.
+        """
+        assert self._sub is not None, "connect() first"
+        subscribe = not any(flow_id.startswith(topic) for topic in self.topics)
+        if subscribe:
+            self._sub.setsockopt(zmq.SUBSCRIBE, flow_id.encode())
+        ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def handle(event: dict[str, Any]) -> None:
+            on_event(event)
+            final = (
+                event.get("type") == protocol.FLOW
+                and FlowState(event.get("state", FlowState.RUNNING.value)).is_final
+            )
+            if final and not ended.done():
+                ended.set_result(None)
+
+        self._flow_handlers.setdefault(flow_id, []).append(handle)
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(asyncio.shield(ended), HEARTBEAT)
+                    break
+                except TimeoutError:
+                    summary = await self.flow_status(flow_id, jobs=False)
+                    if FlowState(summary["state"]).is_final:
+                        break
+            return await self.flow_status(flow_id)
+        finally:
+            self._remove_flow_handler(flow_id, handle)
+            if subscribe:
+                self._sub.setsockopt(zmq.UNSUBSCRIBE, flow_id.encode())
+
+    def _remove_flow_handler(self, flow_id: str, handler: EventHandler | None) -> None:
+        handlers = self._flow_handlers.get(flow_id, [])
+        if handler in handlers:
+            handlers.remove(handler)
+        if not handlers:
+            self._flow_handlers.pop(flow_id, None)
 
     async def _drain(self, job_id: str, outcome: JobOutcome) -> None:
         """Wait for the final state event, then hand over output lines no event carried."""
@@ -423,12 +479,15 @@ class CoordinatorClient:
             if probe and event.get("topic") == probe[0] and not probe[1].done():
                 probe[1].set_result(None)
             return
-        flow_handler = self._flow_handlers.get(event.get("flow", ""))
-        if flow_handler is not None:
-            try:
-                flow_handler(event)
-            except Exception:
-                logger.exception("event handler failed for flow %s", event.get("flow"))
+        flow_handlers = self._flow_handlers.get(event.get("flow", ""))
+        if flow_handlers:
+            for flow_handler in list(flow_handlers):
+                try:
+                    flow_handler(event)
+                except Exception:
+                    logger.exception(
+                        "event handler failed for flow %s", event.get("flow")
+                    )
             return
         job_id = event.get("job", "")
         handler = self._handlers.get(job_id)

@@ -8,8 +8,10 @@ finished jobs' results. An interrupt cancels the flow.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import json
+import logging
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,18 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from hero_kernel.cells import Cell
 from hero_kernel.connection import ConfigurationError
-from hero_kernel.flow_reports import (
+from hero_kernel.flow_view import FlowView, GraphFlowView, TextFlowView
+from hero_kernel.flows import NotebookFlow, confirmation, parse_job_cell
+from hero_kernel.magics import CellError, MagicParser, UsageError
+from hero_kernel.output import CellOutput
+from hero_widgets import FlowWidget
+from herolib.errors import HeroError
+from herolib.flow_reports import (
     flow_results,
     format_counts,
     format_flow_list,
     format_record,
     format_summary,
 )
-from hero_kernel.flow_view import FlowView, TextFlowView, Write
-from hero_kernel.flows import NotebookFlow, confirmation, parse_job_cell
-from hero_kernel.magics import CellError, MagicParser, UsageError
-from hero_kernel.output import CellOutput
-from herolib.errors import HeroError
 from herolib.flow_script import (
     FlowScriptError,
     flow_id_prefix,
@@ -39,6 +42,8 @@ from herolib.flows import Flow, InvalidFlowError
 from herolib.heroscript import Playbook
 from herolib.models import ScriptError, new_id
 from herolib.states import FlowState, JobState
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from coordinator.client import CoordinatorClient, EventHandler
@@ -63,25 +68,44 @@ _RUN = _COMMANDS.add_parser(
     "run",
     help="run the notebook's flow and show its progress",
     description=(
-        "Run the jobs that %%job cells defined as one flow, show each job's state\n"
-        "changes and output while it runs, then a summary. The cell's result is the\n"
-        "map of the finished jobs' results. Kernel > Interrupt cancels the flow."
+        "Run the jobs that %%job cells defined as one flow and show it as a live\n"
+        "graph; click a job to see its output, result and error. The cell's result\n"
+        "is the map of the finished jobs' results. Kernel > Interrupt cancels the\n"
+        "flow."
     ),
 )
 _RUN.add_argument(
     "name", metavar="NAME", nargs="?", help="name of the flow; default: the notebook's"
 )
 
+
+def _add_text_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--text",
+        action="store_true",
+        help="print a line per state change and the jobs' output instead of the "
+        "live graph",
+    )
+
+
+_add_text_option(_RUN)
+
 _SHOW = _COMMANDS.add_parser(
     "show",
     help="show the notebook's flow definition, or the record of flow ID",
     description=(
         "Without ID, show the jobs that %%job cells defined: runner, dependencies\n"
-        "and options, in dependency order. With ID, show that flow's record."
+        "and options, in dependency order. With ID, draw that flow's graph from its\n"
+        "record; a flow that still runs goes on updating after the cell ends."
     ),
 )
 _SHOW.add_argument("id", metavar="ID", nargs="?", help="id of a flow that ran")
-_SHOW.add_argument("--scripts", action="store_true", help="show each job's script")
+_SHOW.add_argument(
+    "--scripts", action="store_true", help="print the record with each job's script"
+)
+_SHOW.add_argument(
+    "--text", action="store_true", help="print the record instead of the graph"
+)
 
 _LIST = _COMMANDS.add_parser(
     "list",
@@ -132,6 +156,7 @@ _RETRY = _COMMANDS.add_parser(
     ),
 )
 _add_flow_id(_RETRY)
+_add_text_option(_RETRY)
 
 _EXPORT = _COMMANDS.add_parser(
     "export",
@@ -155,7 +180,15 @@ _REMOVE = _COMMANDS.add_parser(
 _REMOVE.add_argument("names", metavar="NAME", nargs="*", help="name of a job")
 _REMOVE.add_argument("--all", action="store_true", help="remove every job")
 
-ViewFactory = Callable[[Write], FlowView]
+#: Builds the view of one flow run in a cell; the flag asks for the text view.
+ViewFactory = Callable[[CellOutput, bool], FlowView]
+
+
+def make_flow_view(output: CellOutput, text: bool) -> FlowView:
+    """Return the live graph view, or the text view when ``text`` is set."""
+    return TextFlowView(output.write) if text else GraphFlowView(output)
+
+
 StartFlow = Callable[
     ["CoordinatorClient", "EventHandler"], Awaitable[Any]
 ]  # returns the future of the flow's final record
@@ -181,12 +214,13 @@ class FlowMagics:
     """
 
     def __init__(
-        self, kernel: HeroKernel, make_view: ViewFactory = TextFlowView
+        self, kernel: HeroKernel, make_view: ViewFactory = make_flow_view
     ) -> None:
         self.kernel = kernel
         self.make_view = make_view
         self.notebook = NotebookFlow()
         self.last_flow: str | None = None
+        self._followers: set[asyncio.Task[None]] = set()
 
     def define_job(self, code: str, cell_id: str | None, output: CellOutput) -> None:
         step = parse_job_cell(code)
@@ -202,10 +236,12 @@ class FlowMagics:
             await self._run_notebook_flow(args, output)
         elif args.command == "show" and args.id is None:
             output.print(self.notebook.describe(scripts=args.scripts))
-        elif args.command == "show":
+        elif args.command == "show" and (args.scripts or args.text):
             client = await self.kernel.connection.client()
             record = await client.flow_status(args.id)
             output.print(format_record(record, scripts=args.scripts))
+        elif args.command == "show":
+            await self._show_graph(args.id, output)
         elif args.command == "list":
             if args.limit < 1:
                 _LIST.error(f"--limit must be 1 or more, got {args.limit}")
@@ -217,7 +253,7 @@ class FlowMagics:
         elif args.command == "cancel":
             await self._cancel(self._id(args), output)
         elif args.command == "retry":
-            await self._retry(self._id(args), output)
+            await self._retry(self._id(args), output, args.text)
         elif args.command == "export":
             self._export(args, output)
         elif args.command == "remove":
@@ -235,6 +271,31 @@ class FlowMagics:
             for name in dict.fromkeys(names):
                 self.notebook.remove(name)
             output.print(self.notebook.describe())
+
+    async def _show_graph(self, flow_id: str, output: CellOutput) -> None:
+        """Draw a recorded flow; one that still runs updates until it ends."""
+        client = await self.kernel.connection.client()
+        record = await client.flow_status(flow_id)
+        widget = FlowWidget.from_record(record)
+        if FlowState(record["state"]).is_final:
+            output.display(widget.mimebundle())
+            return
+        display_id = f"hero-flow-{widget.model_id}"
+        output.display(widget.mimebundle(), display_id=display_id)
+
+        async def follow() -> None:
+            try:
+                final = await client.watch_flow(flow_id, widget.on_event)
+            except Exception:
+                logger.exception("following flow %s for its view failed", flow_id)
+                return
+            widget.finish(final)
+            output.display(widget.mimebundle(), display_id=display_id, update=True)
+
+        # The view outlives the cell, so the kernel keeps the task until it ends.
+        task = asyncio.ensure_future(follow())
+        self._followers.add(task)
+        task.add_done_callback(self._followers.discard)
 
     def _id(self, args: argparse.Namespace) -> str:
         if args.id is not None:
@@ -271,10 +332,12 @@ class FlowMagics:
             args.name or default_flow_name(),
             context,
         )
-        record = await self.run(self._with_defaults(flow), output)
+        record = await self.run(self._with_defaults(flow), output, text=args.text)
         self._finish(record, output)
 
-    async def run(self, flow: Flow, output: CellOutput) -> dict[str, Any]:
+    async def run(
+        self, flow: Flow, output: CellOutput, *, text: bool = False
+    ) -> dict[str, Any]:
         """Submit ``flow``, show its progress and return its final record."""
         return await self._follow(
             flow,
@@ -282,9 +345,10 @@ class FlowMagics:
             1,
             output,
             lambda client, on_event: client.submit_flow(flow, on_event),
+            text,
         )
 
-    async def _retry(self, flow_id: str, output: CellOutput) -> None:
+    async def _retry(self, flow_id: str, output: CellOutput, text: bool) -> None:
         client = await self.kernel.connection.client()
         record = await client.flow_status(flow_id)
         flow = Flow.from_dict(record["definition"])
@@ -304,6 +368,7 @@ class FlowMagics:
             int(record.get("run", 1)) + 1,
             output,
             lambda client, on_event: client.retry_flow(flow_id, on_event),
+            text,
         )
         self._finish(final, output)
 
@@ -314,13 +379,14 @@ class FlowMagics:
         run: int,
         output: CellOutput,
         start: StartFlow,
+        text: bool,
     ) -> dict[str, Any]:
         """Start a run of ``flow`` with ``start``, show it until it ends, cancel on interrupt."""
         kernel = self.kernel
 
         async def follow(guard: Any) -> dict[str, Any]:
             client = await kernel.connection.client()
-            view = self.make_view(output.write)
+            view = self.make_view(output, text)
             if not flow.id.startswith(f"{kernel.context}."):
                 # NOTE: the client subscribes to this context's flows only.
                 output.print(

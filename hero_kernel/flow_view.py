@@ -1,17 +1,22 @@
 """The progress of a running flow in its cell, behind the small :class:`FlowView` interface.
 
-:class:`TextFlowView` prints one line per job state change, the jobs' output lines
-prefixed with the job's name, and a summary at the end. A live graph view can take
-its place by implementing the same three methods.
+:class:`GraphFlowView` shows the live DAG (:class:`hero_widgets.FlowWidget`) and, once
+the flow ended, a text summary and a static SVG beside it. :class:`TextFlowView`
+prints one line per job state change, the jobs' output lines prefixed with the job's
+name, and a summary at the end.
 """
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from hero_kernel.flow_reports import format_summary
+from hero_kernel.output import CellOutput
+from hero_widgets import FlowWidget
+from hero_widgets.assets import WIDGET_VIEW
 from herolib import protocol
+from herolib.flow_reports import format_summary
 from herolib.flows import Flow
 from herolib.states import JobState
 
@@ -30,6 +35,48 @@ class FlowView(Protocol):
 
     def finish(self, record: dict[str, Any]) -> None:
         """Show the flow's final record, with every job's."""
+
+
+class GraphFlowView:
+    """Show a flow's live DAG in the cell, then its final state as text and SVG.
+
+    The live view goes out first with an empty text form. When the flow ends, that
+    display is emptied and one display follows with the live view, the summary and
+    the SVG, so a tool that keeps only a cell's first messages (nbval) and one that
+    applies updates (JupyterLab, nbclient) both store the final state.
+    """
+
+    def __init__(self, output: CellOutput) -> None:
+        self._output = output
+        self.widget: FlowWidget | None = None
+        self._display_id = ""
+        self._context = contextvars.copy_context()
+
+    def start(self, flow: Flow, names: Sequence[str], run: int) -> None:
+        # The kernel keeps each cell's parent message in a context variable, and
+        # events arrive on a task of an earlier cell. Updates run in this cell's
+        # context, so the widget's messages name this cell as their parent.
+        self._context = contextvars.copy_context()
+        self.widget = FlowWidget(flow, names, run)
+        self._display_id = f"hero-flow-{self.widget.model_id}"
+        self._output.display(
+            {"text/plain": "", WIDGET_VIEW: self.widget.view_reference()},
+            display_id=self._display_id,
+        )
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        if self.widget is not None:
+            # A copy, because a context that is entered already cannot be entered.
+            self._context.copy().run(self.widget.on_event, event)
+
+    def finish(self, record: dict[str, Any]) -> None:
+        if self.widget is None:
+            return
+        self.widget.finish(record)
+        self._output.display(
+            {"text/plain": ""}, display_id=self._display_id, update=True
+        )
+        self._output.display(self.widget.mimebundle())
 
 
 class TextFlowView:

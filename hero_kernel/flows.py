@@ -13,8 +13,8 @@ import math
 
 from hero_kernel.cells import HEROSCRIPT, MODULE, PYTHON, Cell, expand_heroscript
 from hero_kernel.cells import split_cell as split_language
-from hero_kernel.flow_reports import format_definition
 from hero_kernel.magics import CellError, MagicParser
+from herolib.flow_reports import format_definition
 from herolib.flows import Flow, FlowJob, InvalidFlowError
 from herolib.heroscript import HeroScriptError, Playbook
 from herolib.models import RUNNER_TYPES, ScriptError

@@ -55,6 +55,33 @@ class CellOutput:
             ident=self._kernel._topic("execute_result"),
         )
 
+    def display(
+        self,
+        data: dict[str, Any],
+        metadata: dict[str, Any] | None = None,
+        *,
+        display_id: str | None = None,
+        update: bool = False,
+    ) -> None:
+        """Send ``display_data``, or with ``update`` replace the display ``display_id``.
+
+        Stream lines written before are sent first, so the cell keeps their order.
+        """
+        self.flush()
+        if self.silent:
+            return
+        content: dict[str, Any] = {"data": data, "metadata": metadata or {}}
+        if display_id is not None:
+            content["transient"] = {"display_id": display_id}
+        kind = "update_display_data" if update else "display_data"
+        self._kernel.session.send(
+            self._kernel.iopub_socket,
+            kind,
+            content,
+            self._parent,
+            ident=self._kernel._topic(kind),
+        )
+
     def flush(self) -> None:
         self._streams.flush()
 

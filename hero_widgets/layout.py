@@ -1,7 +1,9 @@
 """Layout of a flow's DAG: columns by dependency depth, ordered to reduce edge crossings.
 
 Each job goes in the column of its depth: a job without dependencies is in column 0,
-and any other job in the column after its deepest dependency. Inside a column, jobs
+and any other job in the column after its deepest dependency. A job that feeds
+others then moves right to the column before its first dependent, which keeps
+edges short where shallow branches join deep ones. Inside a column, jobs
 are ordered by the barycenter method: each sweep sorts a column by the mean position
 of the jobs it links to in the column before (or, sweeping back, after), and the
 order with the fewest crossings between neighbouring columns is kept. Edges that
@@ -84,11 +86,7 @@ class Layout:
 def layout_flow(jobs: Sequence[FlowJob]) -> Layout:
     """Lay out ``jobs`` (a checked, acyclic set of flow steps) left to right."""
     index = {job.name: position for position, job in enumerate(jobs)}
-    column_of: dict[str, int] = {}
-    for job in topological_order(jobs):
-        column_of[job.name] = 1 + max(
-            (column_of[name] for name in job.depends), default=-1
-        )
+    column_of = _columns(jobs)
     edges = tuple(
         (index[dependency], index[job.name])
         for job in jobs
@@ -128,6 +126,29 @@ def layout_flow(jobs: Sequence[FlowJob]) -> Layout:
         width=2 * MARGIN + count * CARD_WIDTH + max(count - 1, 0) * COLUMN_GAP,
         height=2 * MARGIN + tallest * CARD_HEIGHT + max(tallest - 1, 0) * ROW_GAP,
     )
+
+
+def _columns(jobs: Sequence[FlowJob]) -> dict[str, int]:
+    """Return each job's column: its dependency depth, moved right to shorten edges.
+
+    A job with dependents moves right up to the column before its first dependent,
+    so that a job feeding a deep one sits next to it rather than in column 0.
+    """
+    ordered = topological_order(jobs)
+    column_of: dict[str, int] = {}
+    for job in ordered:
+        column_of[job.name] = 1 + max(
+            (column_of[name] for name in job.depends), default=-1
+        )
+    dependents: dict[str, list[str]] = {}
+    for job in jobs:
+        for name in job.depends:
+            dependents.setdefault(name, []).append(job.name)
+    for job in reversed(ordered):
+        following = dependents.get(job.name)
+        if following:
+            column_of[job.name] = min(column_of[name] for name in following) - 1
+    return column_of
 
 
 def order_columns(

@@ -101,25 +101,55 @@ def redis_servers_under():
     return _redis_servers_under
 
 
-def _execute(client, code: str, timeout: float = 120) -> tuple[dict, list[dict]]:
-    """Run ``code`` on a kernel; return the reply content and the cell's iopub messages."""
-    msg_id = client.execute(code)
+#: The iopub messages that are a cell's output.
+OUTPUT_TYPES = ("stream", "execute_result", "display_data", "error")
+
+
+def _execute_in_cell(
+    client, code: str, cell_id: str | None = None, timeout: float = 120
+) -> tuple[dict, list[dict]]:
+    """Run ``code`` as notebook cell ``cell_id``; return the reply and every iopub message.
+
+    The messages are those whose parent is the request, status messages left out,
+    so comm messages of widgets are kept too.
+    """
+    message = client.session.msg(
+        "execute_request",
+        {"code": code, "silent": False, "store_history": True,
+         "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+    )  # fmt: skip
+    if cell_id is not None:
+        message["metadata"]["cellId"] = cell_id
+    client.shell_channel.send(message)
+    msg_id = message["header"]["msg_id"]
     reply = client.get_shell_msg(timeout=timeout)
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = client.get_shell_msg(timeout=timeout)
     outputs = []
     while True:
-        message = client.get_iopub_msg(timeout=timeout)
-        if message["parent_header"].get("msg_id") != msg_id:
+        incoming = client.get_iopub_msg(timeout=timeout)
+        if incoming["parent_header"].get("msg_id") != msg_id:
             continue
-        if (
-            message["msg_type"] == "status"
-            and message["content"]["execution_state"] == "idle"
-        ):
-            break
-        if message["msg_type"] in ("stream", "execute_result", "display_data", "error"):
-            outputs.append(message)
+        if incoming["msg_type"] == "status":
+            if incoming["content"]["execution_state"] == "idle":
+                break
+            continue
+        outputs.append(incoming)
     return reply["content"], outputs
+
+
+def _execute(client, code: str, timeout: float = 120) -> tuple[dict, list[dict]]:
+    """Run ``code`` on a kernel; return the reply content and the cell's output messages."""
+    reply, messages = _execute_in_cell(client, code, timeout=timeout)
+    return reply, [
+        message for message in messages if message["msg_type"] in OUTPUT_TYPES
+    ]
+
+
+@pytest.fixture(scope="session")
+def execute_in_cell():
+    """Return a function that runs code as a given notebook cell, keeping every message."""
+    return _execute_in_cell
 
 
 @pytest.fixture(scope="session")

@@ -594,3 +594,38 @@ def test_long_job_is_reported_running_before_its_end(coordinator_process):
     ]
     assert states.index(("long", "running")) < states.index(("long", "finished"))
     assert ("quick", "finished") in states
+
+
+def test_other_client_watches_running_flow(coordinator_process):
+    flow = make_flow(
+        FlowJob(
+            "slow", 'print("working"); let n = 0; while n < 2_000_000 { n += 1 } n'
+        ),
+        FlowJob("after", "input.slow + 1", depends="slow"),
+    )
+
+    async def scenario() -> tuple[dict, list[dict], dict]:
+        starter = CoordinatorClient(coordinator_process.address)
+        # This client subscribes to no flow at first: watch_flow adds the topic.
+        watcher = CoordinatorClient(coordinator_process.address, topics=("none.",))
+        await starter.connect()
+        await watcher.connect()
+        try:
+            done = await starter.submit_flow(flow)
+            events: list[dict] = []
+            watched = await watcher.watch_flow(flow.id, events.append)
+            return watched, events, await starter.wait_flow(flow.id, done)
+        finally:
+            await watcher.close()
+            await starter.close()
+
+    watched, events, record = asyncio.run(scenario())
+    assert watched["state"] == "finished"
+    assert watched["jobs"]["after"]["outcome"]["value"] == 2_000_001
+    assert record["state"] == "finished"
+    states = {
+        (event.get("name"), event["state"]) for event in events if "state" in event
+    }
+    assert ("after", "finished") in states
+    assert events[-1]["type"] == "flow"
+    assert events[-1]["state"] == "finished"

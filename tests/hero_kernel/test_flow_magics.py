@@ -31,6 +31,16 @@ def text_of(outputs, name="stdout"):
     )
 
 
+def summary_of(outputs):
+    """Return the text form of a flow view's last display: the flow's summary."""
+    texts = [
+        msg["content"]["data"].get("text/plain", "")
+        for msg in outputs
+        if msg["msg_type"] == "display_data"
+    ]
+    return next(text for text in reversed(texts) if text)
+
+
 def result_of(outputs):
     [result] = [
         msg["content"] for msg in outputs if msg["msg_type"] == "execute_result"
@@ -42,32 +52,6 @@ def flow_id_in(text):
     found = FLOW_ID.search(text)
     assert found is not None, text
     return found.group(0)
-
-
-def execute_in_cell(client, code, cell_id, timeout=120):
-    """Run ``code`` as the notebook cell ``cell_id``; return the reply and outputs."""
-    message = client.session.msg(
-        "execute_request",
-        {"code": code, "silent": False, "store_history": True,
-         "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-    )  # fmt: skip
-    message["metadata"]["cellId"] = cell_id
-    client.shell_channel.send(message)
-    msg_id = message["header"]["msg_id"]
-    reply = client.get_shell_msg(timeout=timeout)
-    while reply["parent_header"].get("msg_id") != msg_id:
-        reply = client.get_shell_msg(timeout=timeout)
-    outputs = []
-    while True:
-        incoming = client.get_iopub_msg(timeout=timeout)
-        if incoming["parent_header"].get("msg_id") != msg_id:
-            continue
-        if incoming["msg_type"] == "status":
-            if incoming["content"]["execution_state"] == "idle":
-                break
-            continue
-        outputs.append(incoming)
-    return reply["content"], outputs
 
 
 def test_job_cell_defines_without_running(run):
@@ -90,7 +74,7 @@ def test_job_cell_defines_without_running(run):
     )
 
 
-def test_job_cell_renamed_replaces_its_job(run, kernel):
+def test_job_cell_renamed_replaces_its_job(run, kernel, execute_in_cell):
     client = kernel[1]
     first, _ = execute_in_cell(client, "%%job draft\n1", "cell-rename")
     assert first["status"] == "ok"
@@ -173,7 +157,7 @@ def test_failed_job_skips_dependent_only(run):
     run("%%job double --after source\ninput.source * 2")
     run('%%job broken\nthrow "no disk"')
     run("%%job after_broken --after broken\n1")
-    reply, outputs = run("%flow run checks")
+    reply, outputs = run("%flow run checks --text")
     assert reply["status"] == "error"
     assert reply["ename"] == "FlowError"
     assert "ended in state error; 2 finished, 1 error, 1 skipped" in reply["evalue"]
@@ -198,6 +182,80 @@ def test_failed_job_skips_dependent_only(run):
     assert result["metadata"]["hero"] == {"flow": flow_id, "state": "error"}
 
 
+def test_graph_view_shows_live_dag_then_final_state(run, kernel, execute_in_cell):
+    run('%%job source\nprint("making 21");\n21')
+    run("%%job double --after source\ninput.source * 2")
+    run('%%job broken\nthrow "no disk"')
+    reply, outputs = execute_in_cell(kernel[1], "%flow run graphs", "cell-graph")
+    assert reply["status"] == "error"
+    kinds = [msg["msg_type"] for msg in outputs]
+
+    [opened] = [
+        msg["content"] for msg in outputs
+        if msg["msg_type"] == "comm_open"
+        and msg["content"]["data"]["state"].get("_model_name") == "AnyModel"
+    ]  # fmt: skip
+    state = opened["data"]["state"]
+    assert [card["name"] for card in state["graph"]["cards"]] == [
+        "source", "double", "broken",
+    ]  # fmt: skip
+    assert {entry["state"] for entry in state["jobs"].values()} == {"pending"}
+
+    first = outputs[kinds.index("display_data")]["content"]
+    assert first["data"]["text/plain"] == ""
+    view = first["data"]["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == opened["comm_id"]
+    display_id = first["transient"]["display_id"]
+
+    patches = [
+        msg["content"]["data"]["content"] for msg in outputs
+        if msg["msg_type"] == "comm_msg"
+        and msg["content"]["comm_id"] == opened["comm_id"]
+        and msg["content"]["data"]["method"] == "custom"
+    ]  # fmt: skip
+    assert patches, "no live update reached the view"
+    assert [patch["version"] for patch in patches] == sorted(
+        patch["version"] for patch in patches
+    )
+    seen = {name for patch in patches for name in patch["jobs"]}
+    assert seen == {"source", "double", "broken"}
+
+    [emptied] = [
+        msg["content"] for msg in outputs if msg["msg_type"] == "update_display_data"
+    ]
+    assert emptied["transient"]["display_id"] == display_id
+    assert emptied["data"] == {"text/plain": ""}
+    final = [msg["content"] for msg in outputs if msg["msg_type"] == "display_data"][-1]
+    assert final["data"]["application/vnd.jupyter.widget-view+json"] == view
+    summary = final["data"]["text/plain"].splitlines()
+    assert summary[0].endswith("; 2 finished, 1 error")
+    assert summary[1].split()[:2] == ["source", "finished"]
+    svg = final["data"]["image/svg+xml"]
+    assert svg.startswith("<svg ")
+    assert ">broken</text>" in svg
+    assert kinds.index("update_display_data") < len(kinds) - 1 - kinds[::-1].index(
+        "display_data"
+    )
+
+
+def test_flow_show_draws_recorded_flow(run):
+    run("%%job one\n1")
+    run("%%job two --after one\n2")
+    _, outputs = run("%flow run shown")
+    flow_id = flow_id_in(summary_of(outputs))
+    reply, shown = run(f"%flow show {flow_id}")
+    assert reply["status"] == "ok"
+    [display] = [msg["content"] for msg in shown if msg["msg_type"] == "display_data"]
+    data = display["data"]
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert (
+        data["text/plain"]
+        .splitlines()[0]
+        .startswith(f"flow shown ({flow_id}): finished")
+    )
+    assert ">two</text>" in data["image/svg+xml"]
+
+
 def test_limits_reach_flow_jobs(run):
     run("%limits max_operations=1000")
     try:
@@ -206,15 +264,16 @@ def test_limits_reach_flow_jobs(run):
     finally:
         run("%limits --reset")
     assert reply["status"] == "error"
-    assert "spin: error on node-" in text_of(outputs)
-    assert "max_operations" in text_of(outputs)
+    [line] = [line for line in summary_of(outputs).splitlines() if "spin" in line]
+    assert line.split()[1] == "error"
+    assert "ErrorTooManyOperations: Too many operations" in line
 
 
 def test_results_pass_through_input(run):
     run("%%job size\n#{width: 3, height: 4}")
     run("%%job area --after size\ninput.size.width * input.size.height")
     run("%%job report --after size,area\n!!job.run script:'`${input.area} m2`'")
-    reply, outputs = run("%flow run")
+    reply, outputs = run("%flow run --text")
     assert reply["status"] == "ok"
     results = result_of(outputs)["data"]["application/json"]
     assert results["size"] == {"width": 3, "height": 4}
@@ -234,10 +293,10 @@ def test_retry_reruns_failed_and_skipped(run):
     run("%%job needs_flaky --after flaky\ninput.flaky + 1")
     first, first_outputs = run("%flow run")
     assert first["ename"] == "FlowError"
-    flow_id = flow_id_in(text_of(first_outputs))
+    flow_id = flow_id_in(summary_of(first_outputs))
 
     run("let retry_ready = true;")
-    reply, outputs = run(f"%flow retry {flow_id}")
+    reply, outputs = run(f"%flow retry {flow_id} --text")
     assert reply["status"] == "ok", reply
     text = text_of(outputs)
     assert text.startswith(f"flow notebook ({flow_id}), run 2: 2 jobs again: ")
@@ -263,7 +322,7 @@ def test_interrupt_cancels_flow(run, kernel):
     run('%%job endless\nprint("spinning");\nloop {}')
     run("%%job after_endless --after endless\n1")
     run("%%job quick\n7")
-    msg_id = client.execute("%flow run")
+    msg_id = client.execute("%flow run --text")
     seen = ""
     while "[endless] spinning" not in seen:
         message = client.get_iopub_msg(timeout=60)
@@ -302,8 +361,8 @@ def test_show_list_status_and_cancel(run):
     ]
     reply, outputs = run("%flow run ordered")
     assert reply["status"] == "ok"
-    flow_id = flow_id_in(text_of(outputs))
-    assert " first   finished  on node-0, 1 try, " in text_of(outputs)
+    flow_id = flow_id_in(summary_of(outputs))
+    assert " first   finished  on node-0, 1 try, " in summary_of(outputs)
 
     _, record = run(f"%flow show {flow_id} --scripts")
     record_lines = text_of(record).splitlines()
@@ -383,9 +442,9 @@ def test_heroscript_cell_runs_its_flows(run):
         "!!flow.run name:sums"
     )
     assert reply["status"] == "ok", reply
-    text = text_of(outputs)
+    text = summary_of(outputs)
     assert FLOW_ID.search(text)
-    assert "total: finished" in text
+    assert "  total  finished  on node-" in text
     assert result_of(outputs)["data"]["application/json"] == {"base": 40, "total": 42}
 
     defined, outputs = run("!!flow.define name:later\n!!flow.job name:x script:'1'")
@@ -427,7 +486,7 @@ def test_connect_to_started_coordinator(
         assert not embedded.is_running() or embedded.status() == psutil.STATUS_ZOMBIE
 
         execute(client, "%%job answer\n6 * 7")
-        ran, outputs = execute(client, "%flow run")
+        ran, outputs = execute(client, "%flow run --text")
         assert ran["status"] == "ok"
         flow_id = flow_id_in(text_of(outputs))
 
@@ -473,13 +532,13 @@ def test_kernel_stays_responsive_during_ten_thousand_job_flow(kernel):
     lines.append("!!flow.run name:big")
     msg_id = client.execute("\n".join(lines))
 
-    streamed_before_reply = 0
+    patches_before_reply = 0
     control_replies = 0
     results = None
     deadline = 600
     reply = None
     while reply is None:
-        if control_replies == 0 and streamed_before_reply > 0:
+        if control_replies == 0 and patches_before_reply > 0:
             # The control channel replies while the flow runs.
             client.control_channel.send(client.session.msg("kernel_info_request"))
             assert (
@@ -493,8 +552,10 @@ def test_kernel_stays_responsive_during_ten_thousand_job_flow(kernel):
                 break
             if message["parent_header"].get("msg_id") != msg_id:
                 continue
-            if message["msg_type"] == "stream":
-                streamed_before_reply += 1
+            is_patch = message["msg_type"] == "comm_msg" and (
+                message["content"]["data"].get("method") == "custom"
+            )
+            patches_before_reply += is_patch
             if message["msg_type"] == "execute_result":
                 results = message["content"]["data"]["application/json"]
         try:
@@ -504,7 +565,8 @@ def test_kernel_stays_responsive_during_ten_thousand_job_flow(kernel):
             assert deadline > 0, "the flow did not end in time"
     assert reply["content"]["status"] == "ok", reply["content"]
     assert control_replies == 1
-    assert streamed_before_reply > 1
+    # The live view got updates while the flow ran, not only its end.
+    assert patches_before_reply > 1
     while results is None:
         message = client.get_iopub_msg(timeout=60)
         if message["msg_type"] == "execute_result":

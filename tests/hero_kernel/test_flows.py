@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from hero_kernel.flow_reports import format_counts, format_summary, job_line
 from hero_kernel.flow_view import TextFlowView
 from hero_kernel.flows import NotebookFlow, confirmation, parse_job_cell
 from hero_kernel.magics import CellError, HelpRequested, UsageError
+from herolib.flow_reports import format_counts, format_summary, job_line
 from herolib.flows import Flow, FlowJob, InvalidFlowError
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from herolib.flows import FlowJob, InvalidFlowError, check_graph, topological_order
@@ -172,7 +172,7 @@ def format_flow_list(flows: list[Mapping[str, Any]]) -> str:
     """Return one line per flow summary: created, id, name, state, jobs and counts."""
     if not flows:
         return "no flows yet; define jobs with %%job cells and run them with %flow run"
-    rows = [("created", "id", "name", "state", "counts")]
+    rows: list[tuple[str, ...]] = [("created", "id", "name", "state", "counts")]
     for flow in flows:
         created = flow.get("created")
         rows.append(
@@ -184,12 +184,19 @@ def format_flow_list(flows: list[Mapping[str, Any]]) -> str:
                 f"{flow.get('jobs', 0)} jobs: {format_counts(flow.get('counts') or {})}",
             )
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    lines = []
-    for row in rows:
-        cells = [text.ljust(width) for text, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[4]]))
-    return "\n".join(lines)
+    return format_table(rows)
+
+
+def format_table(rows: Sequence[Sequence[str]]) -> str:
+    """Return ``rows`` as lines of columns two spaces apart; the last is not padded."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            [*(text.ljust(width) for text, width in zip(row[:-1], widths, strict=False)),
+             row[-1]]
+        )
+        for row in rows
+    )  # fmt: skip
 
 
 def flow_results(record: Mapping[str, Any]) -> dict[str, Any]:
