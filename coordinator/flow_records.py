@@ -131,6 +131,16 @@ class FlowRecords:
             record["counts"] = dict(Counter(self._job_states(flow_id, names)))
         return record
 
+    def job_definition(self, flow_id: str, name: str) -> dict[str, Any] | None:
+        """Return the definition of job ``name`` in flow ``flow_id``, or None."""
+        text = self._redis.hget(FLOW_KEY.format(flow_id), "definition")
+        if text is None:
+            return None
+        for job in json.loads(text)["jobs"]:
+            if job["name"] == name:
+                return dict(job)
+        return None
+
     def list(self, limit: int = 50) -> list[dict[str, Any]]:
         """Return summaries of the newest ``limit`` flows, newest first."""
         self._flush()

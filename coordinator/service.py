@@ -16,6 +16,7 @@ import zmq.asyncio
 from distributed import Client, Future
 
 from coordinator.flows import FlowRun, FlowRunner
+from coordinator.node_registry import NodeRegistry
 from coordinator.placement import Placement
 from coordinator.store import JobStore
 from coordinator.watch import ClientWatch
@@ -86,6 +87,7 @@ class Coordinator:
             self._published,
         )
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.node_registry = NodeRegistry()
         self._stopped = asyncio.Event()
         self.watch = ClientWatch()
 
@@ -180,6 +182,9 @@ class Coordinator:
     ) -> dict[str, Any]:
         if kind == protocol.HELLO:
             return {"events": self.events_endpoint, "nodes": await self.nodes()}
+        if kind == protocol.NODES:
+            await self.nodes()
+            return {"nodes": self.node_registry.all()}
         if kind == protocol.PROBE:
             topic = _require_str(request, "topic")
             self._publish(topic, {"type": protocol.PROBE, "topic": topic})
@@ -208,6 +213,11 @@ class Coordinator:
             record = self.store.get(job_id)
             if record is None:
                 raise LookupError(f"no job with id {job_id!r}")
+            if "flow" in record and "job" not in record:
+                # A flow job's record leaves its definition to the flow's record.
+                record["job"] = self.flows.records.job_definition(
+                    record["flow"], record["name"]
+                )
             return {"record": record}
         if kind in FLOW_REQUESTS:
             return await self._dispatch_flow(identity, kind, request)
@@ -252,9 +262,11 @@ class Coordinator:
         await self._send(requester, {"type": protocol.FLOW_DONE, "record": record})
 
     async def nodes(self) -> list[dict[str, Any]]:
-        """Describe every Hero node of the cluster."""
+        """Describe every live Hero node of the cluster, and note them as seen."""
         found = await self.client.run(describe_node)
-        return [info for info in found.values() if info is not None]
+        live = [info for info in found.values() if info is not None]
+        self.node_registry.update(live, now())
+        return live
 
     async def submit(self, job: Job, requester: bytes | None = None) -> None:
         """Validate, record and start ``job``; ``requester`` gets a ``job_done`` message."""

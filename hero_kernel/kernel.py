@@ -39,6 +39,7 @@ from hero_kernel.magics import (
     parse_limits,
 )
 from hero_kernel.output import CellOutput
+from hero_kernel.record_magics import RecordMagics
 from hero_kernel.render import error_content, result_data
 from hero_kernel.streams import StreamBuffer
 from herolib import protocol
@@ -57,7 +58,7 @@ SESSION_NAME_ENV = "JPY_SESSION_NAME"
 TIMEOUT_ENV = "HERO_JOB_TIMEOUT"
 INTERRUPT_REASON = "interrupted from the kernel (Kernel > Interrupt)"
 #: Magics that the kernel carries out itself, by their first word.
-KERNEL_MAGICS = frozenset({"%%job", "%flow", "%connect"})
+KERNEL_MAGICS = frozenset({"%%job", "%flow", "%connect", "%nodes", "%job"})
 
 T = TypeVar("T")
 
@@ -93,6 +94,7 @@ class HeroKernel(IPythonKernel):
             self.job_timeout, self.setup_error = None, str(exc)
         self.connection = CoordinatorConnection(topics=(f"{self.context}.",))
         self.flows = FlowMagics(self)
+        self.records = RecordMagics(self)
         self._cells = 0
         self._pending_interrupt = False
         self._namespace: Namespace | None = None
@@ -272,7 +274,7 @@ class HeroKernel(IPythonKernel):
     async def _kernel_magic(
         self, code: str, silent: bool, store_history: bool, cell_id: str | None
     ) -> dict[str, Any]:
-        """Carry out a ``%%job`` cell, a ``%flow`` or a ``%connect`` line."""
+        """Carry out a ``%%job`` cell, or a ``%flow``, ``%nodes``, ``%job`` or ``%connect`` line."""
         count = self.shell.execution_count
         if store_history:
             self.shell.history_manager.store_inputs(count, code)
@@ -287,6 +289,14 @@ class HeroKernel(IPythonKernel):
             elif magic == "%flow":
                 await self.guarded(
                     lambda _: self.flows.command(arguments, output), "request"
+                )
+            elif magic == "%nodes":
+                await self.guarded(
+                    lambda _: self.records.nodes(arguments, output), "request"
+                )
+            elif magic == "%job":
+                await self.guarded(
+                    lambda _: self.records.job(arguments, output), "request"
                 )
             else:
                 await self._connect_magic(arguments, output)

@@ -37,6 +37,7 @@ FLOW_RETRY = "flow_retry"
 FLOW_STATUS = "flow_status"
 FLOW_LIST = "flow_list"
 PROBE = "probe"
+NODES = "nodes"
 REQUEST_TYPES = frozenset(
     {
         HELLO,
@@ -50,6 +51,7 @@ REQUEST_TYPES = frozenset(
         FLOW_RETRY,
         FLOW_STATUS,
         FLOW_LIST,
+        NODES,
     }
 )
 

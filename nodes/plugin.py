@@ -139,6 +139,7 @@ class HeroNodePlugin(WorkerPlugin):
             "running": supervisor.running_jobs() if supervisor else [],
             "jobs_done": supervisor.jobs_done if supervisor else 0,
             "herodb_keys": self.herodb.size() if self.herodb else 0,
+            "herodb_bytes": self.herodb.memory() if self.herodb else 0,
             "directory": str(self.directory.path)
             if self.directory and self.directory.path
             else "",

@@ -319,6 +319,43 @@ def test_node_stops_on_sigint(node_cluster, redis_servers_under):
     assert "Hero node three stopped" in log
 
 
+def test_nodes_list_shows_a_stopped_node_as_gone(node_cluster):
+    folder = node_cluster["folder"]
+    node = Started(
+        node_command(node_cluster["address"], "four", "osis", folder / "gone-state"),
+        folder / "four.log",
+        node_cluster["environment"],
+    )
+
+    async def scenario():
+        try:
+            node.ready_line()
+            client = await connected_client(node_cluster["request"], {"four"})
+        except BaseException:
+            node.stop()
+            raise
+        try:
+            before = {item["name"]: item for item in await client.list_nodes()}
+            assert node.stop() == 0
+            deadline = time.monotonic() + PROCESS_TIMEOUT
+            while True:
+                after = {item["name"]: item for item in await client.list_nodes()}
+                if not after["four"]["alive"] or time.monotonic() > deadline:
+                    return before, after
+                await asyncio.sleep(0.2)
+        finally:
+            await client.close()
+
+    before, after = asyncio.run(scenario())
+    assert before["four"]["alive"] is True
+    assert before["four"]["runners"] == ["osis"]
+    assert before["four"]["herodb_bytes"] > 0
+    assert before["four"]["running"] == []
+    assert after["four"]["alive"] is False
+    assert after["one"]["alive"] is True
+    assert after["two"]["alive"] is True
+
+
 def test_duplicate_name_fails(node_cluster, redis_servers_under):
     folder = node_cluster["folder"]
     state_dir = folder / "duplicate-state"
