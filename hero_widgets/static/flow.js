@@ -110,7 +110,7 @@ class FlowView {
     this.refreshAll = false;
     this.frame = 0;
     this.clockOffset = 0;
-    // Until the person pans or zooms, the view refits once it knows its size.
+    // Until the person pans or zooms, the view refits once its size is known.
     this.autoFit = store.ui.transform === null;
     this.build(el);
     this.update(null);
@@ -292,6 +292,7 @@ class FlowView {
     this.layoutEdges();
     this.updateGroups();
     this.highlight();
+    if (this.autoFit) this.fit(true);
   }
 
   bindPanZoom() {
@@ -355,16 +356,41 @@ class FlowView {
     // The canvas may not be in the page yet, so fall back to its CSS size.
     const width = this.canvas.clientWidth || 640;
     const height = this.canvas.clientHeight || 360;
-    const scale = Math.min(1, (width - 16) / this.graph.width, (height - 16) / this.graph.height);
+    const bounds = this.visibleBounds();
+    const scale = Math.min(1, (width - 16) / bounds.width, (height - 16) / bounds.height);
     const bounded = Math.max(MIN_SCALE, scale);
     this.setTransform(
       {
         scale: bounded,
-        x: Math.max(8, (width - this.graph.width * bounded) / 2),
-        y: Math.max(8, (height - this.graph.height * bounded) / 2),
+        x: Math.max(8, (width - bounds.width * bounded) / 2) - bounds.x * bounded,
+        y: Math.max(8, (height - bounds.height * bounded) / 2) - bounds.y * bounded,
       },
       false,
     );
+  }
+
+  visibleBounds() {
+    // A collapsed column shows one group card, so it takes the room of one card.
+    const { width, height } = this.graph.card;
+    const margin = 16;
+    let left = Infinity;
+    let top = Infinity;
+    let right = -Infinity;
+    let bottom = -Infinity;
+    this.graph.cards.forEach((_card, index) => {
+      const [x, y] = this.anchor(index);
+      left = Math.min(left, x);
+      top = Math.min(top, y);
+      right = Math.max(right, x + width);
+      bottom = Math.max(bottom, y + height);
+    });
+    if (left === Infinity) return { x: 0, y: 0, width: this.graph.width, height: this.graph.height };
+    return {
+      x: left - margin,
+      y: top - margin,
+      width: right - left + 2 * margin,
+      height: bottom - top + 2 * margin,
+    };
   }
 
   schedule(names) {

@@ -16,8 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,25 +67,93 @@ def hex_to_rgb(colour: str) -> str:
     return f"rgb({red}, {green}, {blue})"
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[str]:
-    """Start JupyterLab on loopback over a copy of the notebook; yield its URL."""
+def cleared_notebook() -> nbformat.NotebookNode:
+    """Return ``notebooks/flow-view.ipynb`` without its outputs."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    return notebook
+
+
+#: A flow of 1,000 jobs fed to a view from Python as fast as a running flow could
+#: go. The first cell shows the view; the second sends 2,000 events in about five
+#: seconds and prints how many patch messages the widget sent.
+SHOW_CELL = """%%python
+import asyncio
+import time
+
+from hero_widgets import FlowWidget
+from herolib.flows import Flow, FlowJob
+
+jobs = [FlowJob("root", "1")]
+jobs += [FlowJob(f"leaf_{index:03}", "1", depends="root") for index in range(999)]
+flow = Flow(id="demo.flow-1", name="wide", context="demo", jobs=tuple(jobs))
+widget = FlowWidget(flow)
+sent = []
+send = widget.send
+widget.send = lambda content, buffers=None: (sent.append(1), send(content, buffers))
+widget.show()
+"""
+STREAM_CELL = """%%python
+def event(name, state):
+    return {"type": "state", "job": f"{flow.id}:{name}", "flow": flow.id,
+            "name": name, "state": state, "time": time.time(), "node": "node-0",
+            "try": 1}
+
+
+widget.on_event({"type": "flow", "state": "running", "time": time.time(), "run": 1})
+start = time.monotonic()
+for job in jobs:
+    widget.on_event(event(job.name, "running"))
+    await asyncio.sleep(0.002)
+    widget.on_event(event(job.name, "finished"))
+    await asyncio.sleep(0.002)
+widget.on_event({"type": "flow", "state": "finished", "time": time.time(), "run": 1})
+widget.flush()
+widget.snapshot()
+print(f"sent {len(sent)} patches in {time.monotonic() - start:.2f} s")
+"""
+
+
+def stream_notebook() -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "hero", "display_name": "Hero (Rhai)", "language": "rhai",
+    }  # fmt: skip
+    notebook.cells = [
+        nbformat.v4.new_code_cell(SHOW_CELL),
+        nbformat.v4.new_code_cell(STREAM_CELL),
+    ]
+    return notebook
+
+
+#: The notebooks a test can open, by name; a test picks one by parametrizing ``lab``.
+NOTEBOOKS = {"flow-view": cleared_notebook, "stream": stream_notebook}
+
+
+@pytest.fixture
+def lab(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Start JupyterLab on loopback over one notebook of :data:`NOTEBOOKS`; yield its URL."""
+    name = getattr(request, "param", "flow-view")
+    filename = f"{name}.ipynb"
     root = tmp_path / "lab"
     root.mkdir()
-    nbformat.write(notebook, root / NOTEBOOK.name)
+    nbformat.write(NOTEBOOKS[name](), root / filename)
 
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # No question about fetching news from the network.
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false"})
-    )
+    settings = tmp_path / "settings" / "@jupyterlab"
+    for extension, plugin, values in (
+        # No question about fetching news from the network.
+        ("apputils-extension", "notification", {"fetchNews": "false"}),
+        # No kernel dialog: the notebook's own kernel starts.
+        ("notebook-extension", "tracker", {"autoStartDefaultKernel": True}),
+    ):
+        (settings / extension).mkdir(parents=True)
+        (settings / extension / f"{plugin}.jupyterlab-settings").write_text(
+            json.dumps(values)
+        )
     environment = {
         **os.environ,
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
@@ -104,6 +170,7 @@ def lab(tmp_path: Path) -> Iterator[str]:
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
             "--LabApp.extension_manager=readonly", "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.expose_app_in_browser=True",
         ],
         env=environment,
         stdout=log,
@@ -122,8 +189,7 @@ def lab(tmp_path: Path) -> Iterator[str]:
                         f"{(tmp_path / 'jupyterlab.log').read_text()[-2000:]}"
                     ) from None
                 time.sleep(0.2)
-        start_kernel_session(port, token)
-        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={token}"
+        yield f"http://127.0.0.1:{port}/lab/tree/{filename}?token={token}"
     finally:
         server.terminate()
         try:
@@ -132,34 +198,6 @@ def lab(tmp_path: Path) -> Iterator[str]:
             server.kill()
             server.wait(30)
         log.close()
-
-
-def start_kernel_session(port: int, token: str) -> None:
-    """Start the notebook's hero kernel through the server's REST API.
-
-    JupyterLab then opens the notebook with that kernel running. Without it, a page
-    that loads before the server has listed its kernels asks which kernel to start.
-    """
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/sessions",
-        data=json.dumps(
-            {"path": NOTEBOOK.name, "name": NOTEBOOK.name, "type": "notebook",
-             "kernel": {"name": "hero"}}
-        ).encode(),
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-        method="POST",
-    )  # fmt: skip
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            with urllib.request.urlopen(request, timeout=START_TIMEOUT) as response:
-                json.load(response)
-            return
-        except urllib.error.URLError:
-            # The server listens before its handlers are ready.
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 @pytest.fixture
@@ -182,13 +220,35 @@ def page(lab: str, request: pytest.FixtureRequest) -> Iterator[object]:
         assert errors == [], f"the page raised: {errors}"
 
 
-def test_flow_view_in_jupyterlab(page):
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    page.wait_for_selector(
-        ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000
+def run_command(page, command: str) -> None:
+    """Start a JupyterLab command, such as ``notebook:run-all-cells``.
+
+    The command's promise is not awaited: for a run command it ends with the run.
+    """
+    page.evaluate(
+        "(command) => { window.jupyterapp.commands.execute(command); }", command
     )
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+
+
+def wait_until_ready(page) -> None:
+    """Wait until the notebook is open and its kernel replied to kernel_info."""
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_function(
+        "() => window.jupyterapp?.shell.currentWidget?.sessionContext"
+    )
+    page.evaluate(
+        """async () => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            await panel.context.ready;
+            await panel.sessionContext.ready;
+            await panel.sessionContext.session.kernel.info;
+        }"""
+    )
+
+
+def test_flow_view_in_jupyterlab(page):
+    wait_until_ready(page)
+    run_command(page, "notebook:run-all-cells")
     page.locator(".hero-flow").first.wait_for(timeout=120_000)
     # The flow's cell ends with its error, after it replaced its first display with
     # the final one; Run All stops there.
@@ -251,3 +311,67 @@ def test_flow_view_in_jupyterlab(page):
         card_before
     )
     view.scroll_into_view_if_needed()
+
+    # The cells after the flow's, which Run All skipped: %flow status, %job, %nodes.
+    page.locator(".jp-CodeCell", has_text="%flow status").locator(
+        ".jp-InputPrompt"
+    ).click()
+    run_command(page, "notebook:run-all-below")
+    job = page.locator(".hero-job")
+    job.wait_for(timeout=120_000)
+    assert job.get_attribute("data-state") == "error"
+    assert "values out of range: [49]" in job.locator(".hero-job__error").inner_text()
+    assert job.locator("dd[data-field='node']").inner_text().startswith("node-")
+    nodes = page.locator(".hero-nodes")
+    nodes.wait_for(timeout=120_000)
+    rows = nodes.locator("tbody tr").all()
+    assert len(rows) == 2
+    assert [row.get_attribute("data-alive") for row in rows] == ["true", "true"]
+    done = [int(row.locator("td[data-field='done']").inner_text()) for row in rows]
+    # Every job but the skipped one ran on a node.
+    assert sum(done) >= 11
+
+
+@pytest.mark.parametrize("lab", ["stream"], indirect=True)
+def test_thousand_job_stream_in_jupyterlab(page):
+    wait_until_ready(page)
+    run_command(page, "notebook:run-cell-and-select-next")
+    view = page.locator(".hero-flow")
+    view.wait_for(timeout=120_000)
+    run_command(page, "notebook:run-cell-and-select-next")
+
+    # The 999 jobs of the second column start collapsed in one group card.
+    group = view.locator(".hero-group")
+    assert group.count() == 1
+    assert view.locator(".hero-card[data-job='leaf_500']").is_hidden()
+
+    # While the events stream in, zoom and expand work.
+    page.wait_for_selector(".hero-flow[data-flow-state='running']", timeout=60_000)
+    viewport = view.locator(".hero-flow__svg > g")
+    before = viewport.get_attribute("transform")
+    view.locator("button[aria-label='Zoom out']").click()
+    assert viewport.get_attribute("transform") != before
+    group.click()
+    assert group.is_hidden()
+    leaf = view.locator(".hero-card[data-job='leaf_500']")
+    assert leaf.get_attribute("style") in (None, "")
+
+    printed = page.locator(".jp-OutputArea-output", has_text="patches in")
+    printed.wait_for(timeout=120_000)
+    words = printed.inner_text().split()
+    sent, seconds = int(words[1]), float(words[4])
+    page.wait_for_selector(".hero-flow[data-flow-state='finished']", timeout=60_000)
+
+    # Every patch the kernel sent reached the view, and the counts add up.
+    received = int(view.get_attribute("data-patches"))
+    assert received == sent
+    count = view.locator(
+        ".hero-flow__count[data-state='finished'] .hero-flow__count-value"
+    )
+    assert count.inner_text() == "1000"
+    assert leaf.get_attribute("data-state") == "finished"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "stream-rate.txt").write_text(
+        f"{received} patches for 2000 events in {seconds:.2f} s: "
+        f"{received / seconds:.1f} updates a second reached the browser\n"
+    )
