@@ -355,6 +355,12 @@ def test_thousand_job_stream_in_jupyterlab(page):
     assert group.is_hidden()
     leaf = view.locator(".hero-card[data-job='leaf_500']")
     assert leaf.get_attribute("style") in (None, "")
+    # The panel of a job opened before it ends follows it to its end.
+    # The card is far below the canvas's visible part, so the click is dispatched.
+    view.locator(".hero-card[data-job='leaf_998']").dispatch_event("click")
+    panel = view.locator(".hero-flow__panel")
+    panel.wait_for()
+    opened_as = panel.locator("dd[data-field='state']").inner_text()
 
     printed = page.locator(".jp-OutputArea-output", has_text="patches in")
     printed.wait_for(timeout=120_000)
@@ -370,6 +376,9 @@ def test_thousand_job_stream_in_jupyterlab(page):
     )
     assert count.inner_text() == "1000"
     assert leaf.get_attribute("data-state") == "finished"
+    assert panel.get_attribute("data-job") == "leaf_998"
+    print(f"the panel of leaf_998 opened as {opened_as}")
+    assert panel.locator("dd[data-field='state']").inner_text() == "finished"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "stream-rate.txt").write_text(
         f"{received} patches for 2000 events in {seconds:.2f} s: "

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ElementTree
 
 from comm.base_comm import BaseComm
 
+from coordinator.client import CoordinatorClient
 from hero_widgets import FlowWidget
 from hero_widgets.assets import WIDGET_VIEW
 from hero_widgets.flow_widget import FLUSH_INTERVAL
@@ -146,3 +147,39 @@ def test_from_record_shows_recorded_states():
     assert widget.jobs["b"]["state"] == "running"
     assert widget.header["run"] == 2
     assert widget.record is None  # still running: the summary comes at its end
+
+
+def test_flow_started_from_python_fills_view(coordinator_process):
+    """A flow run with the client from Python, as in a %%python cell, drives the view."""
+    flow = Flow(
+        id="python-view.flow-1",
+        name="from python",
+        context="python-view",
+        jobs=(
+            FlowJob("a", 'print("a runs"); 20'),
+            FlowJob("b", "input.a + 22", depends="a"),
+            FlowJob("c", 'throw "no"', depends="a"),
+        ),
+    )
+
+    async def scenario():
+        widget = FlowWidget(flow)
+        client = CoordinatorClient(
+            coordinator_process.address, topics=("python-view.",)
+        )
+        await client.connect()
+        try:
+            record = await client.run_flow(flow, widget.on_event)
+        finally:
+            await client.close()
+        widget.finish(record)
+        return widget
+
+    widget = asyncio.run(scenario())
+    assert patches(widget.comm), "no event reached the view as a patch"
+    final = state_updates(widget.comm)[-1]
+    assert final["header"]["state"] == "error"
+    assert final["jobs"]["a"]["output"] == ["a runs"]
+    assert final["jobs"]["b"]["result"] == "42"
+    assert final["jobs"]["c"]["state"] == "error"
+    assert widget.summary().splitlines()[0].endswith("2 finished, 1 error")
