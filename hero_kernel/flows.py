@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import re
 
 from hero_kernel.cells import HEROSCRIPT, MODULE, PYTHON, Cell, expand_heroscript
 from hero_kernel.cells import split_cell as split_language
@@ -256,6 +257,10 @@ def _expanded(step: FlowJob) -> str:
         raise InvalidFlowError(f"job {step.name}: {exc}") from None
 
 
+#: A name that Rhai reads as one property after a dot.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def confirmation(definition: Definition, flow: NotebookFlow) -> str:
     """Return the one line a ``%%job`` cell prints."""
     step = definition.step
@@ -267,4 +272,8 @@ def confirmation(definition: Definition, flow: NotebookFlow) -> str:
     if definition.dropped is not None:
         line += f", in place of job {definition.dropped}"
     count = len(flow)
-    return f"{line}; the notebook's flow has {count} job{'s' if count != 1 else ''}"
+    line += f"; the notebook's flow has {count} job{'s' if count != 1 else ''}"
+    if not _IDENTIFIER.fullmatch(step.name):
+        # ``input.load.v1`` would read a property ``v1`` of ``input.load``.
+        line += f'\nits dependents read its result as input["{step.name}"]'
+    return line

@@ -100,10 +100,23 @@ def layout_flow(jobs: Sequence[FlowJob]) -> Layout:
     column_index = [column_of[job.name] for job in jobs]
     ordered = order_columns(columns, edges, column_index)
 
-    tallest = max((len(column) for column in ordered), default=0)
+    collapsed = tuple(
+        column
+        for column, members in enumerate(ordered)
+        if len(members) > COLLAPSE_ABOVE
+    )
+    # A collapsed column is drawn as one card, so it does not make the flow taller.
+    tallest = max(
+        (
+            1 if column in collapsed else len(members)
+            for column, members in enumerate(ordered)
+        ),
+        default=0,
+    )
     cards: list[Card | None] = [None] * len(jobs)
     for column, members in enumerate(ordered):
-        # Centre each column on the tallest one.
+        # Centre each column on the tallest one; an expanded large column reaches
+        # above and below the layout's height.
         offset = (tallest - len(members)) * (CARD_HEIGHT + ROW_GAP) / 2
         for row, card_index in enumerate(members):
             cards[card_index] = Card(
@@ -118,11 +131,7 @@ def layout_flow(jobs: Sequence[FlowJob]) -> Layout:
         cards=placed,
         edges=edges,
         columns=tuple(tuple(column) for column in ordered),
-        collapsed=tuple(
-            column
-            for column, members in enumerate(ordered)
-            if len(members) > COLLAPSE_ABOVE
-        ),  # fmt: skip
+        collapsed=collapsed,
         width=2 * MARGIN + count * CARD_WIDTH + max(count - 1, 0) * COLUMN_GAP,
         height=2 * MARGIN + tallest * CARD_HEIGHT + max(tallest - 1, 0) * ROW_GAP,
     )

@@ -10,11 +10,12 @@ state, so the same state always gives the same text.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as escape_markup
 
 from hero_widgets.flow_state import FlowViewState
 from hero_widgets.job_entry import FINAL_STATES, clip
@@ -28,6 +29,15 @@ MAX_CARDS = 400
 HEADER_HEIGHT = 64
 LEGEND_HEIGHT = 34
 FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
+
+
+#: Characters that XML 1.0 does not allow in a document, such as most control characters.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """Return ``text`` as XML character data, dropping characters XML cannot carry."""
+    return escape_markup(_NOT_XML.sub("", text))
 
 
 def render_svg(layout: Layout, state: FlowViewState) -> str:
@@ -155,6 +165,8 @@ def _card(name: str, x: float, y: float, entry: dict[str, Any]) -> list[str]:
         label += f" · {format_duration(duration)}"
     return [
         f'<g transform="translate({x:g} {y:g})">',
+        # The full name, for a viewer that shows titles of a clipped one.
+        f"<title>{escape(name)}</title>",
         f'<rect width="{CARD_WIDTH}" height="{CARD_HEIGHT}" rx="8" fill="{look.tint}" '
         f'stroke="#D8D8D8"/>',
         f'<rect width="5" height="{CARD_HEIGHT}" rx="2" fill="{look.colour}"/>',

@@ -15,6 +15,10 @@ from herolib.models import ScriptError
 from herolib.states import JobState
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+#: Characters of a job's result, as JSON, that the text form of a job shows.
+MAX_RESULT = 2_000
+#: Output lines, the last ones, that the text form of a job shows.
+MAX_OUTPUT_LINES = 200
 
 
 def format_bytes(count: float) -> str:
@@ -73,9 +77,15 @@ def format_job(job_id: str, record: Mapping[str, Any]) -> str:
     if error:
         lines.append(f"error: {ScriptError.from_dict(error)}")
     elif record.get("state") == JobState.FINISHED.value:
-        lines.append(f"result: {json.dumps(outcome['value'], ensure_ascii=False)}")
+        result = json.dumps(outcome.get("value"), ensure_ascii=False)
+        if len(result) > MAX_RESULT:
+            result = f"{result[:MAX_RESULT]}... ({len(result):,} characters in all)"
+        lines.append(f"result: {result}")
     output = outcome.get("output") or []
-    if output:
+    if len(output) > MAX_OUTPUT_LINES:
+        lines.append(f"output (last {MAX_OUTPUT_LINES} of {len(output):,} lines):")
+        output = output[-MAX_OUTPUT_LINES:]
+    elif output:
         lines.append("output:")
-        lines.extend(f"  {line}" for line in output)
+    lines.extend(f"  {line}" for line in output)
     return "\n".join(lines)

@@ -115,7 +115,9 @@ class HeroNodePlugin(WorkerPlugin):
         if not isinstance(outcome, dict) or outcome.get("job") != job_id:
             logger.warning("flow task %s stored no job outcome: %r", key, outcome)
             return
-        self._worker.log_event(EVENT_TOPIC, end_event(outcome, self.node_name))
+        # A skipped job's outcome names no node, because it never ran on one.
+        node = str(outcome.get("node", self.node_name))
+        self._worker.log_event(EVENT_TOPIC, end_event(outcome, node))
 
     def teardown(self, worker: Worker) -> None:
         if self.supervisor is not None:

@@ -88,7 +88,6 @@ def run_flow_job(
         if outcome["state"] != JobState.FINISHED.value
     )
     if failed:
-        moment = now()
         return JobOutcome(
             job=job.id,
             state=JobState.SKIPPED,
@@ -96,9 +95,9 @@ def run_flow_job(
                 "ErrorSkipped",
                 f"skipped because {', '.join(failed)} did not finish",
             ),
-            node=plugin.node_name,
-            started=moment,
-            finished=moment,
+            # It never ran, so it has no node and no start; ``finished`` is when
+            # the node decided to skip it.
+            finished=now(),
             tries=0,
         ).to_dict()
 

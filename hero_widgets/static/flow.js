@@ -12,6 +12,9 @@ const ZOOM_STEP = 1.25;
 // Columns with at least this many jobs can be collapsed into one group card.
 const GROUPABLE = 8;
 const MIN_SCALE = 0.05;
+// Fitting a flow on its own goes no smaller than this, so that names stay readable;
+// the fit button shows the whole flow at any scale.
+const READABLE_SCALE = 0.4;
 const MAX_SCALE = 4;
 // Bounds of the canvas height in pixels; between them it fits the flow at scale 1.
 const MIN_HEIGHT = 180;
@@ -112,6 +115,8 @@ class FlowView {
     this.clockOffset = 0;
     // Until the person pans or zooms, the view refits once its size is known.
     this.autoFit = store.ui.transform === null;
+    // Set by the fit button: refits then show the whole flow, however small.
+    this.fitWhole = false;
     this.build(el);
     this.update(null);
     this.fit(this.autoFit);
@@ -147,8 +152,9 @@ class FlowView {
       ["+", "Zoom in", () => this.zoomBy(ZOOM_STEP)],
       ["−", "Zoom out", () => this.zoomBy(1 / ZOOM_STEP)],
       ["⤢", "Fit the flow in view", () => {
-        this.fit(true);
+        this.fitWhole = true;
         this.autoFit = true;
+        this.fit(true);
       }],
     ]) {
       const button = node("button", { type: "button", title, "aria-label": title }, toolbar, label);
@@ -298,6 +304,9 @@ class FlowView {
   bindPanZoom() {
     let drag = null;
     this.svg.addEventListener("wheel", (event) => {
+      // A plain wheel scrolls the notebook; with Ctrl or Cmd (and a trackpad's
+      // pinch, which browsers report so) it zooms the flow.
+      if (!event.ctrlKey && !event.metaKey) return;
       event.preventDefault();
       const box = this.svg.getBoundingClientRect();
       const factor = Math.exp(-event.deltaY * 0.0015);
@@ -348,7 +357,7 @@ class FlowView {
     });
   }
 
-  fit(reset) {
+  fit(reset, whole = this.fitWhole) {
     if (!reset && this.store.ui.transform) {
       this.setTransform(this.store.ui.transform);
       return;
@@ -358,7 +367,7 @@ class FlowView {
     const height = this.canvas.clientHeight || 360;
     const bounds = this.visibleBounds();
     const scale = Math.min(1, (width - 16) / bounds.width, (height - 16) / bounds.height);
-    const bounded = Math.max(MIN_SCALE, scale);
+    const bounded = Math.max(whole ? MIN_SCALE : READABLE_SCALE, scale);
     this.setTransform(
       {
         scale: bounded,

@@ -112,6 +112,11 @@ def test_failure_skips_dependents_and_other_branch_goes_on(coordinator_process):
         in (record["jobs"]["after_broken"]["outcome"]["error"]["message"])
     )
     assert record["counts"] == {"finished": 2, "error": 1, "skipped": 2}
+    # A skipped job never ran: no node, no start, only the moment it was skipped.
+    skipped = record["jobs"]["after_broken"]
+    assert not skipped.get("node")
+    assert "started" not in skipped
+    assert skipped["finished"] >= record["jobs"]["broken"]["finished"]
     final = [event for event in events if event["type"] == "flow"][-1]
     assert final["state"] == "error"
     assert final["counts"] == record["counts"]

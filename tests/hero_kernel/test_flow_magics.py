@@ -585,3 +585,12 @@ def test_remove_with_unknown_name_removes_nothing(run):
     definition = text_of(outputs)
     assert "keep_one" in definition
     assert "keep_two" in definition
+
+
+def test_dotted_name_is_read_with_brackets(run):
+    _, outputs = run('%%job load.v1\n"v"')
+    assert 'its dependents read its result as input["load.v1"]' in text_of(outputs)
+    run('%%job use --after load.v1\ninput["load.v1"] + "!"')
+    reply, outputs = run("%flow run --text")
+    assert reply["status"] == "ok"
+    assert result_of(outputs)["data"]["application/json"]["use"] == "v!"

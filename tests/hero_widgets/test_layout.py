@@ -9,6 +9,7 @@ import pytest
 from hero_widgets.layout import (
     CARD_HEIGHT,
     COLLAPSE_ABOVE,
+    MARGIN,
     count_inversions,
     layout_flow,
     total_crossings,
@@ -110,6 +111,10 @@ def test_large_column_starts_collapsed():
     ]
     layout = layout_flow(jobs)
     assert layout.collapsed == (1,)
+    # The collapsed column takes the room of one card, not of all its jobs.
+    assert layout.height == 2 * MARGIN + CARD_HEIGHT
+    root = layout.position("root")
+    assert root.y == MARGIN
 
 
 def test_long_chain_lays_out():

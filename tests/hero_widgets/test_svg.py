@@ -84,3 +84,25 @@ def test_too_many_cards_leave_header_and_legend():
     assert any("too many to draw" in word for word in words)
     assert "n0" not in words
     assert "finished" in words
+
+
+def test_control_characters_are_dropped():
+    flow = Flow(
+        id="ctx.flow-1",
+        name="bell\x07name\x1b[31m",
+        context="ctx",
+        jobs=(FlowJob("a", "1"),),
+    )
+    svg = render_svg(layout_flow(flow.jobs), FlowViewState(flow))
+    ElementTree.fromstring(svg)
+    assert "bellname[31m" in svg
+
+
+def test_card_title_has_the_full_name():
+    name = "x" * 59 + "y"
+    flow = flow_of(FlowJob(name, "1"))
+    root = ElementTree.fromstring(
+        render_svg(layout_flow(flow.jobs), FlowViewState(flow))
+    )
+    titles = [element.text for element in root.iter(f"{SVG}title")]
+    assert name in titles

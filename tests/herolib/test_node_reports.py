@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from herolib.node_reports import format_bytes, format_job, format_nodes
+from herolib.node_reports import (
+    MAX_OUTPUT_LINES,
+    MAX_RESULT,
+    format_bytes,
+    format_job,
+    format_nodes,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +81,23 @@ def test_finished_job_shows_result_as_json():
 def test_pending_job_has_no_result():
     text = format_job("j", {"state": "pending", "tries": 0})
     assert text.splitlines() == ["job j: pending", "  tries      0"]
+
+
+def test_long_result_and_output_are_clipped():
+    text = format_job(
+        "j",
+        {
+            "state": "finished",
+            "outcome": {
+                "value": list(range(5000)),
+                "output": [f"line {index}" for index in range(MAX_OUTPUT_LINES + 3)],
+            },
+        },
+    )
+    lines = text.splitlines()
+    [result] = [line for line in lines if line.startswith("result: ")]
+    assert len(result) < MAX_RESULT + 100
+    assert result.endswith("characters in all)")
+    assert f"output (last {MAX_OUTPUT_LINES} of {MAX_OUTPUT_LINES + 3} lines):" in lines
+    assert lines[-1] == f"  line {MAX_OUTPUT_LINES + 2}"
+    assert "  line 2" not in lines
