@@ -4,7 +4,7 @@ nbconvert, nbval, GitHub and a notebook opened without its kernel show this pict
 in place of the live view. It draws the same cards, colours and icons as the widget,
 with the header counts and a legend. Columns that the widget shows collapsed are
 drawn as one group card, and a flow with more than :data:`MAX_CARDS` visible cards
-gets the header and the legend only. The output depends only on the layout and the
+or wider than :data:`MAX_WIDTH` gets the header and the legend only. The output depends only on the layout and the
 state, so the same state always gives the same text.
 """
 
@@ -19,13 +19,16 @@ from xml.sax.saxutils import escape as escape_markup
 
 from hero_widgets.flow_state import FlowViewState
 from hero_widgets.job_entry import FINAL_STATES, clip
-from hero_widgets.layout import CARD_HEIGHT, CARD_WIDTH, MARGIN, Layout
+from hero_widgets.layout import CARD_HEIGHT, CARD_WIDTH, COLUMN_GAP, MARGIN, Layout
 from hero_widgets.palette import ORDER, style
 from herolib.flow_reports import format_counts, format_duration
 from herolib.states import JobState
 
 #: Cards above which the static picture shows only the header and the legend.
 MAX_CARDS = 400
+#: Width above which the picture shows only the header and the legend: 30 columns. A
+#: wider one, scaled to a notebook's width, would be a few pixels high.
+MAX_WIDTH = 2 * MARGIN + 30 * CARD_WIDTH + 29 * COLUMN_GAP
 HEADER_HEIGHT = 64
 LEGEND_HEIGHT = 34
 FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
@@ -47,7 +50,8 @@ def render_svg(layout: Layout, state: FlowViewState) -> str:
         1 if column in collapsed else len(members)
         for column, members in enumerate(layout.columns)
     )
-    drawn = visible <= MAX_CARDS
+    too_wide = layout.width > MAX_WIDTH
+    drawn = visible <= MAX_CARDS and not too_wide
     width = max(layout.width, 520) if drawn else 520
     body_height = layout.height if drawn else 40
     height = HEADER_HEIGHT + body_height + LEGEND_HEIGHT
@@ -64,10 +68,14 @@ def render_svg(layout: Layout, state: FlowViewState) -> str:
         parts.extend(_cards(layout, state, collapsed))
         parts.append("</g>")
     else:
+        reason = (
+            f"{len(layout.columns)} columns are too wide"
+            if too_wide
+            else f"{visible} cards are too many"
+        )
         parts.append(
             f'<text x="{MARGIN}" y="{HEADER_HEIGHT + 24}" fill="#555555">'
-            f"{visible} cards are too many to draw here; %flow status lists every "
-            "job</text>"
+            f"{reason} to draw here; %flow status lists every job</text>"
         )
     parts.extend(_legend(HEADER_HEIGHT + body_height))
     parts.append("</svg>")

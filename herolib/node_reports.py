@@ -73,6 +73,7 @@ def format_job(job_id: str, record: Mapping[str, Any]) -> str:
     for name, value in facts:
         if value not in (None, ""):
             lines.append(f"  {name:<9}  {value}")
+
     error = outcome.get("error")
     if error:
         lines.append(f"error: {ScriptError.from_dict(error)}")
@@ -81,6 +82,7 @@ def format_job(job_id: str, record: Mapping[str, Any]) -> str:
         if len(result) > MAX_RESULT:
             result = f"{result[:MAX_RESULT]}... ({len(result):,} characters in all)"
         lines.append(f"result: {result}")
+
     output = outcome.get("output") or []
     if len(output) > MAX_OUTPUT_LINES:
         lines.append(f"output (last {MAX_OUTPUT_LINES} of {len(output):,} lines):")

@@ -12,8 +12,8 @@ const ZOOM_STEP = 1.25;
 // Columns with at least this many jobs can be collapsed into one group card.
 const GROUPABLE = 8;
 const MIN_SCALE = 0.05;
-// Fitting a flow on its own goes no smaller than this, so that names stay readable;
-// the fit button shows the whole flow at any scale.
+// Fitting a flow on its own goes no smaller than this, so that names stay readable.
+// The fit button shows the whole flow at any scale.
 const READABLE_SCALE = 0.4;
 const MAX_SCALE = 4;
 // Bounds of the canvas height in pixels; between them it fits the flow at scale 1.

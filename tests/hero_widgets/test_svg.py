@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ElementTree
 from hero_widgets.flow_state import FlowViewState
 from hero_widgets.layout import COLLAPSE_ABOVE, layout_flow
 from hero_widgets.palette import ORDER, style
-from hero_widgets.svg import MAX_CARDS, render_svg
+from hero_widgets.svg import MAX_CARDS, MAX_WIDTH, render_svg
 from herolib.flows import Flow, FlowJob
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -75,15 +75,32 @@ def test_large_column_is_one_group_card():
 
 
 def test_too_many_cards_leave_header_and_legend():
-    jobs = [FlowJob("n0", "1")]
-    jobs += [
-        FlowJob(f"n{i}", "1", depends=f"n{i - 1}") for i in range(1, MAX_CARDS + 5)
-    ]
+    # 20 columns of 25 jobs: more cards than MAX_CARDS, none collapsed.
+    jobs = [FlowJob(f"c0_{row}", "1") for row in range(25)]
+    for column in range(1, 20):
+        jobs += [
+            FlowJob(f"c{column}_{row}", "1", depends=f"c{column - 1}_{row}")
+            for row in range(25)
+        ]
+    assert len(jobs) > MAX_CARDS
     flow = flow_of(*jobs)
     words = texts(render_svg(layout_flow(flow.jobs), FlowViewState(flow)))
-    assert any("too many to draw" in word for word in words)
-    assert "n0" not in words
+    assert any("500 cards are too many to draw" in word for word in words)
+    assert "c0_0" not in words
     assert "finished" in words
+
+
+def test_too_wide_flow_leaves_header_and_legend():
+    jobs = [FlowJob("n0", "1")]
+    jobs += [FlowJob(f"n{i}", "1", depends=f"n{i - 1}") for i in range(1, 40)]
+    flow = flow_of(*jobs)
+    layout = layout_flow(flow.jobs)
+    assert layout.width > MAX_WIDTH
+    root = ElementTree.fromstring(render_svg(layout, FlowViewState(flow)))
+    words = [element.text or "" for element in root.iter(f"{SVG}text")]
+    assert any("40 columns are too wide to draw" in word for word in words)
+    assert "n0" not in words
+    assert float(root.get("width")) == 520
 
 
 def test_control_characters_are_dropped():
