@@ -92,6 +92,11 @@ class RecordMagics:
         except CoordinatorUnreachable:
             raise
         except CoordinatorError:
+            if ".flow-" in given and ":" not in given:
+                raise UsageError(
+                    f"%job: {given!r} is a flow id, not a job id; %flow show {given} "
+                    f"draws the flow, and %job {given}:NAME shows its job NAME"
+                ) from None
             last_flow = self.kernel.flows.last_flow
             if ":" in given or last_flow is None:
                 raise UsageError(

@@ -123,6 +123,12 @@ def test_job_by_id_as_text(kernel, execute, failed_flow):
     assert lines[-2:] == ["output:", "  loading"]
 
 
+def test_flow_id_points_to_flow_show(kernel, execute, failed_flow):
+    reply, _ = execute(kernel[1], f"%job {failed_flow}")
+    assert reply["status"] == "error"
+    assert f"is a flow id, not a job id; %flow show {failed_flow}" in reply["evalue"]
+
+
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
