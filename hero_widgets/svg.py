@@ -4,8 +4,9 @@ nbconvert, nbval, GitHub and a notebook opened without its kernel show this pict
 in place of the live view. It draws the same cards, colours and icons as the widget,
 with the header counts and a legend. Columns that the widget shows collapsed are
 drawn as one group card, and a flow with more than :data:`MAX_CARDS` visible cards
-or wider than :data:`MAX_WIDTH` gets the header and the legend only. The output depends only on the layout and the
-state, so the same state always gives the same text.
+or wider than :data:`MAX_WIDTH` gets the header and the legend only. The output
+depends only on the layout and the state, so the same state always gives the same
+text.
 """
 
 from __future__ import annotations

@@ -21,7 +21,16 @@ _STATE_ORDER = [state.value for state in JobState]
 
 
 def format_duration(seconds: float) -> str:
-    return f"{seconds:.2f} s"
+    """Return ``1.25 s`` below a minute, then ``2 min 5 s``, then ``1 h 4 min``.
+
+    The flow view's JavaScript writes durations the same way.
+    """
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min {int(seconds % 60)} s"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def format_time(moment: float) -> str:

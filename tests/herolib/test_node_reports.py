@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from herolib.flow_reports import format_duration
 from herolib.node_reports import (
     MAX_OUTPUT_LINES,
     MAX_RESULT,
@@ -101,3 +102,12 @@ def test_long_result_and_output_are_clipped():
     assert f"output (last {MAX_OUTPUT_LINES} of {MAX_OUTPUT_LINES + 3} lines):" in lines
     assert lines[-1] == f"  line {MAX_OUTPUT_LINES + 2}"
     assert "  line 2" not in lines
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.0, "0.00 s"), (1.254, "1.25 s"), (59.994, "59.99 s"), (65.4, "1 min 5 s"),
+     (3599.9, "59 min 59 s"), (3600, "1 h 0 min"), (7325, "2 h 2 min")],
+)  # fmt: skip
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
