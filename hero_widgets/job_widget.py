@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from hero_widgets.job_entry import apply_job_record, new_entry
 from hero_widgets.polled import Fetch, PolledWidget
-from herolib.models import ScriptError
 from herolib.node_reports import format_job
 from herolib.states import JobState
 
-#: Output lines the view keeps: the last ones, as the flow view's panel does.
+#: Output lines the job view keeps, the last ones; the flow view's panel keeps fewer.
 MAX_LINES = 500
-#: Characters of a result the view shows.
-MAX_RESULT = 20_000
 
 
 def job_view_data(job_id: str, record: dict[str, Any]) -> dict[str, Any]:
-    """Return what the job view draws from the job's record: no session, a tail of output."""
+    """Return what the job view draws from the job's record: no session, a tail of output.
+
+    The job's fields have the form of the flow view's entries
+    (:mod:`hero_widgets.job_entry`), with its id, name, flow, submission time and
+    text form added.
+    """
     definition = record.get("job") or {}
-    outcome = record.get("outcome") or {}
-    output = list(outcome.get("output") or [])
-    state = str(record.get("state", "unknown"))
-    result = None
-    if state == JobState.FINISHED.value:
-        result = json.dumps(outcome.get("value"), indent=2, ensure_ascii=False)
-        if len(result) > MAX_RESULT:
-            result = result[:MAX_RESULT] + "\n..."
-    error = outcome.get("error")
+    entry = new_entry(str(definition.get("runner", "")))
+    apply_job_record(entry, record, tail=MAX_LINES)
     return {
+        **entry,
         "id": job_id,
         "name": record.get("name") or definition.get("name") or job_id,
         "flow": record.get("flow"),
-        "state": state,
-        "runner": definition.get("runner", ""),
-        "node": record.get("node", ""),
-        "tries": int(record.get("tries") or 0),
         "submitted": record.get("submitted"),
-        "started": record.get("started"),
-        "finished": record.get("finished"),
-        "error": str(ScriptError.from_dict(error)) if error else None,
-        "result": result,
-        "output": output[-MAX_LINES:],
-        "lines": len(output),
         "text": format_job(job_id, record),
     }
 

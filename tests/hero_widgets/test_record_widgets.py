@@ -103,7 +103,10 @@ def record(state: str, **fields) -> dict:
 def test_job_view_stops_asking_once_the_job_ended():
     async def scenario():
         records = [
-            record("finished", outcome={"value": [1, 2], "output": ["ok"]}),
+            record(
+                "finished",
+                outcome={"state": "finished", "value": [1, 2], "output": ["ok"]},
+            ),
         ]
 
         async def fetch():
@@ -120,7 +123,7 @@ def test_job_view_stops_asking_once_the_job_ended():
     widget = asyncio.run(scenario())
     assert widget.final
     assert widget.data["state"] == "finished"
-    assert widget.data["result"] == "[\n  1,\n  2\n]"
+    assert widget.data["result"] == "[1, 2]"
     assert widget.data["output"] == ["ok"]
 
 
