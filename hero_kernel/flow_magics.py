@@ -180,7 +180,8 @@ _REMOVE = _COMMANDS.add_parser(
 _REMOVE.add_argument("names", metavar="NAME", nargs="*", help="name of a job")
 _REMOVE.add_argument("--all", action="store_true", help="remove every job")
 
-#: Builds the view of one flow run in a cell; the flag asks for the text view.
+#: A function that builds the view of one flow run in a cell. With the flag set, it
+#: builds the text view.
 ViewFactory = Callable[[CellOutput, bool], FlowView]
 
 

@@ -42,7 +42,7 @@ class GraphFlowView:
 
     The live view goes out first with an empty text form. When the flow ends, that
     display is emptied and one display follows with the live view, the summary and
-    the SVG, so a tool that keeps only a cell's first messages (nbval) and one that
+    the SVG. So a tool that keeps only a cell's first messages (nbval) and one that
     applies updates (JupyterLab, nbclient) both store the final state.
     """
 

@@ -1,4 +1,4 @@
-"""What the flow view shows, kept up to date from coordinator events and flow records.
+"""The flow view's state, kept up to date from coordinator events and flow records.
 
 :class:`FlowViewState` does no I/O: the kernel feeds it the events of one flow run
 and, at the end, the flow's record. It keeps one entry per job in the form of

@@ -4,9 +4,9 @@ Each job goes in the column of its depth: a job without dependencies is in colum
 and any other job in the column after its deepest dependency. A job that feeds
 others then moves right to the column before its first dependent, which keeps
 edges short where shallow branches join deep ones. Inside a column, jobs
-are ordered by the barycenter method: each sweep sorts a column by the mean position
-of the jobs it links to in the column before (or, sweeping back, after), and the
-order with the fewest crossings between neighbouring columns is kept. Edges that
+are ordered by the barycenter method. Each sweep sorts a column by the mean position
+of the jobs it links to in the column before (or, sweeping back, after). The order
+with the fewest crossings between neighbouring columns is kept. Edges that
 skip columns count as if they linked the two neighbouring columns they start and end
 in.
 
@@ -36,7 +36,7 @@ COLLAPSE_ABOVE = 40
 
 @dataclasses.dataclass(frozen=True)
 class Card:
-    """Where one job's card is drawn."""
+    """The position of one job's card: column, row and top-left corner."""
 
     name: str
     column: int

@@ -1,10 +1,10 @@
 """Colour, icon and label of each job state, shared by the live view and the static SVG.
 
 The colours come from the Okabe-Ito palette of the Color Universal Design project
-(Masataka Okabe and Kei Ito, 2002; hex values as vizcept.com lists them), whose
-colours stay distinct for the three common forms of colour blindness. Its yellow is
+(Masataka Okabe and Kei Ito, 2002), whose colours are designed to stay distinct for
+the three common forms of colour blindness. Its yellow is
 darkened here to read on white, and two greys are added. Each state also has its own
-icon and its name is written on the card, so no state is told by colour alone.
+icon and its name is written on the card, so no state is shown by colour alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from herolib.states import JobState
 
 @dataclasses.dataclass(frozen=True)
 class StateStyle:
-    """How one job state is drawn: ``colour`` for the stripe and icon, ``tint`` behind."""
+    """The look of one job state: ``colour`` for the stripe and icon, ``tint`` behind."""
 
     label: str
     colour: str

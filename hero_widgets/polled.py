@@ -3,8 +3,8 @@
 The node and job views have no event stream of their own. Instead, each view shown
 in a browser sends a ``refresh`` message every :data:`REFRESH_INTERVAL` seconds
 while its page is visible, and the widget responds by fetching new data and setting
-its synced ``data``. A notebook nobody looks at, or one run by nbconvert, sends no
-requests. A view stops requesting once ``final`` is set, as for a job that ended.
+its synced ``data``. A notebook that no browser shows, or one run by nbconvert, sends
+no requests. A view stops requesting once ``final`` is set, as for a job that ended.
 """
 
 from __future__ import annotations

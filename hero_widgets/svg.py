@@ -56,6 +56,7 @@ def render_svg(layout: Layout, state: FlowViewState) -> str:
     width = max(layout.width, 520) if drawn else 520
     body_height = layout.height if drawn else 40
     height = HEADER_HEIGHT + body_height + LEGEND_HEIGHT
+
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" '
         f'height="{height:g}" viewBox="0 0 {width:g} {height:g}" '
@@ -63,6 +64,7 @@ def render_svg(layout: Layout, state: FlowViewState) -> str:
         f'<rect width="{width:g}" height="{height:g}" fill="#FFFFFF"/>',
         *_header(state, width),
     ]
+
     if drawn:
         parts.append(f'<g transform="translate(0 {HEADER_HEIGHT})">')
         parts.extend(_edges(layout, collapsed))

@@ -2,8 +2,8 @@
 
 Starting a ``threading.Timer`` per job costs a thread start, about half a millisecond
 here, which is as much as running a short script. Waking the watcher for each new
-deadline costs a thread switch per job, so deadlines can be rounded up to a grid:
-then the watcher wakes at most once per grid step, however many jobs start.
+deadline costs a thread switch per job, so deadlines can be rounded up to a grid.
+Jobs whose deadlines fall in the same grid step then wake the watcher once.
 """
 
 from __future__ import annotations

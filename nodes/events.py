@@ -21,7 +21,7 @@ EVENT_TOPIC = "hero-events"
 FLOW_TASK = "hero-flow-job"
 #: Approximate size in bytes above which an outcome stays off the final event. The
 #: coordinator gathers such an outcome from the node instead, so that the scheduler,
-#: which keeps the latest 1,000 events of a topic by default, holds no large values.
+#: which keeps the latest 1,000 events of a topic by default, keeps no large values.
 MAX_EVENT_OUTCOME = 16 * 1024
 #: Bytes counted for a number, a boolean, None or the frame of a list or dict.
 _SCALAR_SIZE = 8

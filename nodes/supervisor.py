@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 
 TIMEOUT_REASON = "timeout"
 DEFAULT_TIMEOUT = 3600.0
-#: Seconds to which job deadlines are rounded up, so that a stream of short jobs
-#: wakes the deadline thread at most 20 times a second; timeouts may fire this late.
+#: Seconds to which job deadlines are rounded up, so that short jobs started in the
+#: same 50 ms wake the deadline thread once. A timeout may fire this much late.
 DEADLINE_RESOLUTION = 0.05
 
 

@@ -594,8 +594,8 @@ class FlowView {
       node("div", { class: "hero-panel__label" }, panel, "result");
       node("pre", { class: "hero-panel__result" }, panel, entry.result);
     }
-    const shown = entry.output.length;
-    const label = shown < entry.lines ? `output (last ${shown} of ${entry.lines} lines)` : "output";
+    const kept = entry.output.length;
+    const label = kept < entry.lines ? `output (last ${kept} of ${entry.lines} lines)` : "output";
     node("div", { class: "hero-panel__label" }, panel, label);
     const output = node("pre", { class: "hero-panel__output" }, panel, entry.output.join("\n") || "no output");
     output.scrollTop = output.scrollHeight;

@@ -48,11 +48,13 @@ function drawNodes(root, data) {
     node("div", { class: "hero-records__empty" }, root, "No Hero nodes yet.");
     return;
   }
+
   const table = node("table", { class: "hero-nodes__table" }, root);
   const header = node("tr", {}, node("thead", {}, table));
   for (const title of ["node", "state", "runners", "running", "done", "HeroDB"]) {
     node("th", {}, header, title);
   }
+
   const body = node("tbody", {}, table);
   for (const item of nodes) {
     const live = item.alive !== false;
@@ -82,6 +84,7 @@ function drawJob(root, data, palette) {
   node("strong", { class: "hero-job__name" }, head, data.name);
   node("span", { class: "hero-job__state", "data-field": "state" }, head, look.label);
   node("div", { class: "hero-records__muted" }, root, data.id);
+
   const facts = node("dl", { class: "hero-job__facts" }, root);
   let took = null;
   if (data.started) {
@@ -100,6 +103,7 @@ function drawJob(root, data, palette) {
     node("dt", {}, facts, term);
     node("dd", { "data-field": term }, facts, value);
   }
+
   if (data.error) {
     node("div", { class: "hero-records__label" }, root, "error");
     node("pre", { class: "hero-job__error" }, root, data.error);
@@ -108,8 +112,8 @@ function drawJob(root, data, palette) {
     node("div", { class: "hero-records__label" }, root, "result");
     node("pre", { class: "hero-job__result" }, root, data.result);
   }
-  const shown = (data.output || []).length;
-  const label = shown < data.lines ? `output (last ${shown} of ${data.lines} lines)` : "output";
+  const kept = (data.output || []).length;
+  const label = kept < data.lines ? `output (last ${kept} of ${data.lines} lines)` : "output";
   node("div", { class: "hero-records__label" }, root, label);
   node("pre", { class: "hero-job__output" }, root, (data.output || []).join("\n") || "no output");
 }

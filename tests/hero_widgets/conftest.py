@@ -1,6 +1,6 @@
 """Fixtures of the widget tests: a comm that records what widgets publish.
 
-The comm package lets a kernel supply the comm that widgets talk through; these tests
+The comm package lets a kernel supply the comm that widgets talk through. These tests
 supply one that keeps every message, in place of a kernel.
 """
 

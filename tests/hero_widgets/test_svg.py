@@ -22,7 +22,7 @@ def texts(svg: str) -> list[str]:
     return [element.text or "" for element in root.iter(f"{SVG}text")]
 
 
-def test_svg_is_well_formed_with_a_card_per_job():
+def test_svg_has_card_per_job():
     flow = flow_of(FlowJob("a", "1"), FlowJob("b", "1", depends="a"))
     svg = render_svg(layout_flow(flow.jobs), FlowViewState(flow))
     words = texts(svg)
